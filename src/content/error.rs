@@ -1,0 +1,26 @@
+//! Why a content pack could not be loaded.
+
+use std::path::PathBuf;
+
+use super::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{dir}` is not a content pack: it has no `pack.yaml`")]
+    NotAPack { dir: PathBuf },
+    #[error("the content pack is invalid: {}", problem_count(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn problem_count(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    }
+}

@@ -1,0 +1,24 @@
+//! Loading and validating content packs: YAML files in, a [`crate::model::Pack`] out.
+//!
+//! Every problem is reported as a [`Diagnostic`] naming the file, the line and the
+//! key, with a hint; loading collects all of them instead of stopping at the first.
+
+mod diagnostic;
+mod error;
+mod loader;
+mod raw;
+mod source;
+
+pub use diagnostic::Diagnostic;
+pub use error::Error;
+pub use loader::load;
+pub use source::{Source, SourceFile};
+
+/// Loads the pack embedded in the binary, or the one in `dir`.
+pub fn load_from(dir: Option<&std::path::Path>) -> Result<crate::model::Pack, Error> {
+    let source = match dir {
+        Some(dir) => Source::from_dir(dir)?,
+        None => Source::embedded(),
+    };
+    load(&source)
+}

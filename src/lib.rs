@@ -1,0 +1,12 @@
+//! levelup: turns the CNCF Cloud Native Maturity Model into an ordered roadmap.
+//!
+//! Data flows one way: a content pack is loaded into the [`model`], the [`plan`]
+//! computes the gap between two levels, and [`report`] renders it. Only [`cli`]
+//! talks to the terminal.
+
+pub mod cli;
+pub mod content;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod suggest;

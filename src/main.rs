@@ -1,0 +1,5 @@
+//! The `levelup` binary: parse, run, map the outcome to an exit code.
+
+fn main() -> std::process::ExitCode {
+    levelup::cli::main()
+}

@@ -1,0 +1,173 @@
+//! Bad input on the command line: one error line, one hint line, exit code 2.
+
+use crate::support::{code, run_on_fixture, stderr, stdout};
+
+const LEVELS: &str =
+    "levels are 1 Build, 2 Operate, 3 Scale, 4 Improve, 5 Adapt; 0 means nothing in place yet";
+
+fn assert_rejected(args: &[&str], error: &str, hint: &str) {
+    let mut full = vec!["plan"];
+    full.extend_from_slice(args);
+    let output = run_on_fixture(&full);
+    assert_eq!(code(&output), 2, "exit code for {args:?}");
+    assert_eq!(stdout(&output), "", "nothing on stdout for {args:?}");
+    assert_eq!(
+        stderr(&output),
+        format!("error: {error}\nhint: {hint}\n"),
+        "stderr for {args:?}"
+    );
+}
+
+#[test]
+fn from_above_to() {
+    assert_rejected(
+        &["--from", "4", "--to", "2"],
+        "`--from 4` is above `--to 2`",
+        "a roadmap goes upwards: the target must be above the level already reached",
+    );
+}
+
+#[test]
+fn negative_from() {
+    assert_rejected(
+        &["--from", "-1"],
+        "`--from` takes a level from 0 to 4, not `-1`",
+        LEVELS,
+    );
+}
+
+#[test]
+fn target_zero() {
+    assert_rejected(
+        &["--to", "0"],
+        "`--to` takes a level from 1 to 5, not `0`",
+        LEVELS,
+    );
+}
+
+#[test]
+fn level_six() {
+    assert_rejected(
+        &["--to", "6"],
+        "`--to` takes a level from 1 to 5, not `6`",
+        LEVELS,
+    );
+    assert_rejected(
+        &["--from", "6"],
+        "`--from` takes a level from 0 to 4, not `6`",
+        LEVELS,
+    );
+    assert_rejected(
+        &["--from", "process=6"],
+        "`--from` takes a level from 0 to 5, not `6`",
+        LEVELS,
+    );
+}
+
+#[test]
+fn from_five_overall() {
+    assert_rejected(
+        &["--from", "adapt"],
+        "`--from` takes a level from 0 to 4, not `adapt` (level 5)",
+        LEVELS,
+    );
+}
+
+#[test]
+fn unknown_level_name() {
+    assert_rejected(
+        &["--from", "opearte"],
+        "unknown level `opearte` for `--from`",
+        &format!("did you mean `operate`? {LEVELS}"),
+    );
+    assert_rejected(
+        &["--to", "expert"],
+        "unknown level `expert` for `--to`",
+        LEVELS,
+    );
+}
+
+#[test]
+fn a_dimension_where_a_level_belongs() {
+    assert_rejected(
+        &["--from", "process"],
+        "unknown level `process` for `--from`",
+        "`process` is a dimension: write `--from process=LEVEL` to set one dimension",
+    );
+}
+
+#[test]
+fn unknown_dimension() {
+    assert_rejected(
+        &["--dimension", "tehcnology"],
+        "unknown dimension `tehcnology` for `--dimension`",
+        "did you mean `technology`? dimensions are process, technology",
+    );
+    assert_rejected(
+        &["--from", "procss=2"],
+        "unknown dimension `procss` for `--from`",
+        "did you mean `process`? dimensions are process, technology",
+    );
+}
+
+#[test]
+fn a_dimension_named_twice() {
+    assert_rejected(
+        &["--from", "process=1,process=2"],
+        "dimension `process` is named twice in `--from`",
+        "give each dimension one level",
+    );
+}
+
+#[test]
+fn malformed_per_dimension_levels() {
+    assert_rejected(
+        &["--from", "process=1,technology"],
+        "`technology` in `--from` is not DIMENSION=LEVEL",
+        "write `--from technology=3,process=2`, or one level for every dimension",
+    );
+}
+
+#[test]
+fn unknown_format() {
+    assert_rejected(
+        &["--format", "xml"],
+        "unknown format `xml`",
+        "formats are markdown, json and yaml",
+    );
+    assert_rejected(
+        &["--format", "jsno"],
+        "unknown format `jsno`",
+        "did you mean `json`? formats are markdown, json and yaml",
+    );
+}
+
+#[test]
+fn unknown_language() {
+    assert_rejected(
+        &["--lang", "fr"],
+        "unknown language `fr`",
+        "the content pack has en, de",
+    );
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let output = run_on_fixture(&["plan", "--form", "2"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with("error: unexpected argument '--form' found"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_missing_content_folder_is_invalid_input() {
+    let output = crate::support::run(&["--content", "/nonexistent/pack", "plan"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: `/nonexistent/pack` is not a content pack: it has no `pack.yaml`\n"
+    );
+}

@@ -1,0 +1,72 @@
+//! `levelup content check`: one broken fixture pack per problem it must find.
+//!
+//! Each folder under `tests/fixtures/packs/broken/` holds the files that differ
+//! from the valid pack; the test lays them over a copy of it.
+
+use crate::support::{broken_pack, code, run, stderr, stdout, valid_pack};
+
+/// Runs `content check` on a broken fixture and returns stderr with the
+/// temporary folder replaced by `<pack>`.
+fn check_broken(name: &str) -> String {
+    let dir = broken_pack(name);
+    let path = dir.path().to_str().expect("utf-8 path");
+    let output = run(&["content", "check", path]);
+    assert_eq!(
+        code(&output),
+        2,
+        "exit code for `{name}`: {}",
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "", "nothing on stdout for `{name}`");
+    stderr(&output).replace(path, "<pack>")
+}
+
+#[test]
+fn the_valid_fixture_passes() {
+    let output = run(&["content", "check", valid_pack().to_str().expect("utf-8")]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps\n"
+    );
+}
+
+macro_rules! broken {
+    ($($name:ident => $fixture:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(check_broken($fixture));
+            }
+        )*
+    };
+}
+
+broken! {
+    unknown_field => "unknown-field",
+    duplicate_id => "duplicate-id",
+    dangling_need => "dangling-need",
+    cycle_in_needs => "cycle",
+    need_on_a_higher_level => "need-higher-level",
+    need_on_the_same_level_in_another_dimension => "need-same-level-other-dimension",
+    level_out_of_range => "level-out-of-range",
+    topic_without_a_step => "uncovered-topic",
+    unknown_dimension => "unknown-dimension",
+    unknown_topic => "unknown-topic",
+    id_outside_its_topic => "id-prefix",
+    manual_evidence_with_other_rules => "manual-not-alone",
+    invalid_glob_and_regex => "bad-evidence-pattern",
+    unknown_language => "unknown-language",
+    yaml_syntax_error => "yaml-syntax",
+    pack_level_out_of_range => "pack-level-out-of-range",
+}
+
+#[test]
+fn content_flag_and_argument_name_the_same_pack() {
+    let dir = broken_pack("duplicate-id");
+    let path = dir.path().to_str().expect("utf-8 path");
+    let by_flag = run(&["--content", path, "content", "check"]);
+    let by_argument = run(&["content", "check", path]);
+    assert_eq!(code(&by_flag), 2);
+    assert_eq!(by_flag.stderr, by_argument.stderr);
+}

@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// The small, valid pack most tests plan against.
+pub fn valid_pack() -> PathBuf {
+    fixture("packs/valid")
+}
+
+/// Runs levelup with `args` and returns what it did.
+pub fn run(args: &[&str]) -> Output {
+    Command::cargo_bin("levelup")
+        .expect("the levelup binary is built")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("levelup runs")
+}
+
+/// Runs levelup against the valid fixture pack.
+pub fn run_on_fixture(args: &[&str]) -> Output {
+    let pack = valid_pack();
+    let mut full = vec!["--content", pack.to_str().expect("utf-8 path")];
+    full.extend_from_slice(args);
+    run(&full)
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("levelup exited normally")
+}
+
+/// Copies the valid pack into a temporary folder and lays the files of
+/// `tests/fixtures/packs/broken/<name>` over it.
+pub fn broken_pack(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    copy_tree(&valid_pack(), dir.path());
+    let overlay = fixture(&format!("packs/broken/{name}"));
+    assert!(overlay.is_dir(), "no broken fixture `{name}`");
+    copy_tree(&overlay, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read fixture folder") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
