@@ -645,7 +645,9 @@ impl<'s> Checker<'s> {
             });
         }
         if let Some(pattern) = &raw.workflow {
-            if let Err(error) = regex::Regex::new(pattern) {
+            // Checking the syntax is enough here, and far cheaper than compiling
+            // the matcher on every load; `assess` compiles what it evaluates.
+            if let Err(error) = regex_syntax::Parser::new().parse(pattern) {
                 let error = error.to_string();
                 let last_line = error.lines().last().unwrap_or_default();
                 let first_line = last_line
@@ -1015,4 +1017,48 @@ fn unknown_field_hint(message: &str) -> Option<String> {
             quoted_list(candidates.iter().copied())
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_lines_each_step_spans() {
+        let text = "steps:\n  - id: a.b.one\n    level: 1\n  - level: 2\n    id: 'a.b.two'\n";
+        let file = SourceFile {
+            path: "steps/x.yaml".into(),
+            text: text.to_string(),
+        };
+        let steps: RawStepFile = serde_yaml_ng::from_str(
+            "steps:\n  - {id: a.b.one, level: 1, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n  - {id: a.b.two, level: 2, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n",
+        )
+        .expect("steps parse");
+        let origins = step_origins(3, &file, &steps.steps);
+        assert_eq!(origins[0].lines, Some((2, 5)));
+        assert_eq!(origins[1].lines, Some((5, 6)));
+        assert_eq!(origins[1].file, 3);
+    }
+
+    #[test]
+    fn suggests_the_key_that_was_meant() {
+        assert_eq!(
+            unknown_field_hint("unknown field `neds`, expected one of `id`, `needs`, `level`"),
+            Some("did you mean `needs`?".to_string())
+        );
+        assert_eq!(
+            unknown_field_hint("unknown field `zzzzzz`, expected `id` or `level`"),
+            Some("the keys allowed here are `id`, `level`".to_string())
+        );
+        assert_eq!(unknown_field_hint("invalid type"), None);
+    }
+
+    #[test]
+    fn a_source_without_pack_yaml_is_rejected() {
+        let source = Source::new("somewhere".into(), Vec::new());
+        let Err(Error::Invalid(diagnostics)) = load(&source) else {
+            panic!("a pack without pack.yaml must not load");
+        };
+        assert_eq!(diagnostics[0].message, "the pack has no `pack.yaml`");
+    }
 }

@@ -143,3 +143,264 @@ fn order_group(members: Vec<&Step>) -> Vec<&Step> {
     }
     ordered
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{
+        Baseline, Dimension, Language, LevelInfo, ModelInfo, Step, StepId, Text, Topic,
+    };
+
+    fn text(value: &str) -> Text {
+        Text::new(value, BTreeMap::new())
+    }
+
+    fn level(number: u8) -> Level {
+        Level::new(number).expect("valid level")
+    }
+
+    /// A step in dimension `dimension` (0 = process, 1 = technology) and topic `topic`.
+    fn step(id: &str, level_number: u8, dimension: usize, topic: usize, needs: &[&str]) -> Step {
+        Step {
+            id: StepId::new(id),
+            level: level(level_number),
+            dimension: DimensionIndex(dimension),
+            topic,
+            title: text(id),
+            summary: text(id),
+            done_when: vec![text("done")],
+            needs: needs.iter().map(|need| StepId::new(*need)).collect(),
+            blueprints: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn pack(steps: Vec<Step>) -> Pack {
+        let topics = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| Topic {
+                    id: name.to_string(),
+                    name: text(name),
+                    headings: Vec::new(),
+                    levels: Vec::new(),
+                })
+                .collect()
+        };
+        let dimensions = vec![
+            Dimension {
+                id: "process".into(),
+                name: text("Process"),
+                aliases: Vec::new(),
+                topics: topics(&["release", "security"]),
+            },
+            Dimension {
+                id: "technology".into(),
+                name: text("Technology"),
+                aliases: Vec::new(),
+                topics: topics(&["platform", "security"]),
+            },
+        ];
+        let levels = Level::all()
+            .map(|level| LevelInfo {
+                level,
+                id: format!("l{level}"),
+                name: text(&format!("L{level}")),
+                aliases: Vec::new(),
+                title: text("title"),
+                description: text("description"),
+            })
+            .collect();
+        let model = ModelInfo {
+            name: "test".into(),
+            version: "1".into(),
+            source: None,
+        };
+        Pack::new(
+            model,
+            Language::new("en"),
+            vec![Language::new("en")],
+            levels,
+            dimensions,
+            steps,
+        )
+    }
+
+    fn ids(plan: &Plan<'_>) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|planned| planned.step.id.to_string())
+            .collect()
+    }
+
+    fn request(pack: &Pack, from: &[u8], to: u8) -> Request {
+        assert_eq!(from.len(), pack.dimensions.len(), "one level per dimension");
+        Request {
+            from: from
+                .iter()
+                .map(|&n| Baseline::new(n).expect("baseline"))
+                .collect(),
+            to: level(to),
+            dimension: None,
+        }
+    }
+
+    #[test]
+    fn groups_by_level_then_dimension() {
+        let pack = pack(vec![
+            step("technology.platform.b", 2, 1, 0, &[]),
+            step("process.release.a", 2, 0, 0, &[]),
+            step("technology.platform.a", 1, 1, 0, &[]),
+            step("process.release.b", 1, 0, 0, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[0, 0], 5));
+        assert_eq!(
+            ids(&plan),
+            [
+                "process.release.b",
+                "technology.platform.a",
+                "process.release.a",
+                "technology.platform.b"
+            ]
+        );
+    }
+
+    #[test]
+    fn needs_come_first_and_ties_go_by_topic_then_id() {
+        let pack = pack(vec![
+            // topic 0 sorts before topic 1, whatever the ids say
+            step("technology.security.a", 1, 1, 1, &[]),
+            step("technology.platform.z", 1, 1, 0, &[]),
+            // a need overrides both topic and id order
+            step("technology.platform.m", 1, 1, 0, &["technology.security.c"]),
+            step("technology.security.c", 1, 1, 1, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[0, 0], 1));
+        assert_eq!(
+            ids(&plan),
+            [
+                "technology.platform.z",
+                "technology.security.a",
+                "technology.security.c",
+                "technology.platform.m",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chain_of_needs_keeps_its_order() {
+        let pack = pack(vec![
+            step("process.release.a", 3, 0, 0, &["process.release.b"]),
+            step("process.release.b", 3, 0, 0, &["process.release.c"]),
+            step("process.release.c", 3, 0, 0, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[0, 0], 3));
+        assert_eq!(
+            ids(&plan),
+            [
+                "process.release.c",
+                "process.release.b",
+                "process.release.a"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_dimension_starts_from_its_own_level() {
+        let pack = pack(vec![
+            step("process.release.one", 1, 0, 0, &[]),
+            step("process.release.three", 3, 0, 0, &[]),
+            step("technology.platform.one", 1, 1, 0, &[]),
+            step("technology.platform.three", 3, 1, 0, &[]),
+            step("technology.platform.four", 4, 1, 0, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[2, 0], 3));
+        assert_eq!(
+            ids(&plan),
+            [
+                "technology.platform.one",
+                "process.release.three",
+                "technology.platform.three"
+            ]
+        );
+        assert_eq!(plan.levels(), [level(1), level(3)]);
+    }
+
+    #[test]
+    fn needs_at_or_below_the_baseline_are_satisfied() {
+        let pack = pack(vec![
+            step("process.release.base", 1, 0, 0, &[]),
+            step(
+                "technology.platform.top",
+                2,
+                1,
+                0,
+                &["process.release.base"],
+            ),
+        ]);
+        let from_zero = Plan::new(&pack, request(&pack, &[0, 0], 2));
+        assert_eq!(from_zero.steps[1].open_needs.len(), 1);
+        let process_done = Plan::new(&pack, request(&pack, &[1, 0], 2));
+        assert_eq!(ids(&process_done), ["technology.platform.top"]);
+        assert!(process_done.steps[0].open_needs.is_empty());
+    }
+
+    #[test]
+    fn one_dimension_lists_outside_needs_as_prerequisites() {
+        let pack = pack(vec![
+            step("process.release.base", 1, 0, 0, &[]),
+            step("process.release.done", 1, 0, 0, &[]),
+            step(
+                "technology.platform.top",
+                2,
+                1,
+                0,
+                &["process.release.base"],
+            ),
+        ]);
+        let mut only_technology = request(&pack, &[0, 0], 2);
+        only_technology.dimension = Some(DimensionIndex(1));
+        let plan = Plan::new(&pack, only_technology);
+        assert_eq!(ids(&plan), ["technology.platform.top"]);
+        let prerequisites: Vec<&str> = plan.prerequisites.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(prerequisites, ["process.release.base"]);
+    }
+
+    #[test]
+    fn nothing_to_do_when_the_baseline_reaches_the_target() {
+        let pack = pack(vec![step("process.release.a", 3, 0, 0, &[])]);
+        assert!(Plan::new(&pack, request(&pack, &[3, 3], 3)).is_empty());
+        assert!(Plan::new(&pack, request(&pack, &[5, 4], 2)).is_empty());
+        assert!(!Plan::new(&pack, request(&pack, &[2, 2], 3)).is_empty());
+    }
+
+    #[test]
+    fn steps_above_the_target_are_left_out() {
+        let pack = pack(vec![
+            step("process.release.two", 2, 0, 0, &[]),
+            step("process.release.five", 5, 0, 0, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[0, 0], 4));
+        assert_eq!(ids(&plan), ["process.release.two"]);
+    }
+
+    #[test]
+    fn a_cycle_that_slipped_through_loses_no_step() {
+        let pack = pack(vec![
+            step("process.release.a", 1, 0, 0, &["process.release.b"]),
+            step("process.release.b", 1, 0, 0, &["process.release.a"]),
+            step("process.release.c", 1, 0, 0, &[]),
+        ]);
+        let plan = Plan::new(&pack, request(&pack, &[0, 0], 1));
+        assert_eq!(
+            ids(&plan),
+            [
+                "process.release.c",
+                "process.release.a",
+                "process.release.b"
+            ]
+        );
+    }
+}
