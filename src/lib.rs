@@ -5,8 +5,12 @@
 //! talks to the terminal.
 
 pub mod cli;
+pub mod config;
 pub mod content;
+pub mod diagnostic;
+pub mod files;
 pub mod model;
 pub mod plan;
 pub mod report;
 pub mod suggest;
+pub mod yaml;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -3,8 +3,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
 use super::raw::{RawEvidence, RawPack, RawStep, RawStepFile, RawText};
 use super::{Diagnostic, Error, Source, SourceFile};
 use crate::model::{
@@ -12,6 +10,7 @@ use crate::model::{
     StepId, Text, Topic,
 };
 use crate::suggest;
+use crate::yaml::{self, find_line, quoted_list, strip_item};
 
 /// The only pack format this version of levelup reads.
 const FORMAT: u32 = 1;
@@ -40,7 +39,7 @@ pub fn load(source: &Source) -> Result<Pack, Error> {
         default_language: Language::new(""),
         languages: Vec::new(),
     };
-    let raw_pack = match parse::<RawPack>(source, pack_file) {
+    let raw_pack = match yaml::parse::<RawPack>(source.display_path(pack_file), &pack_file.text) {
         Ok(raw_pack) => raw_pack,
         Err(diagnostic) => return Err(Error::Invalid(vec![diagnostic])),
     };
@@ -57,7 +56,7 @@ pub fn load(source: &Source) -> Result<Pack, Error> {
         if !file.path.starts_with("steps") {
             continue;
         }
-        let raw_file = match parse::<RawStepFile>(source, file) {
+        let raw_file = match yaml::parse::<RawStepFile>(source.display_path(file), &file.text) {
             Ok(raw_file) => raw_file,
             Err(diagnostic) => {
                 checker.diagnostics.push(diagnostic);
@@ -909,30 +908,6 @@ fn suggestion<'a>(
     }
 }
 
-fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A line with a leading `- ` (a YAML list item) removed, and surrounding blanks.
-fn strip_item(line: &str) -> &str {
-    let line = line.trim();
-    line.strip_prefix("- ").map_or(line, str::trim_start)
-}
-
-/// The first line number in `from..to` (1-based) whose text satisfies `matches`.
-fn find_line(text: &str, from: usize, to: usize, matches: impl Fn(&str) -> bool) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line))
-        .skip(from.saturating_sub(1))
-        .take_while(|(number, _)| *number < to)
-        .find(|(_, line)| matches(line))
-        .map(|(number, _)| number)
-}
-
 /// The lines each step of `file` spans, found by its `id:` line in file order.
 fn step_origins(file_index: usize, file: &SourceFile, steps: &[RawStep]) -> Vec<Origin> {
     let mut starts = Vec::with_capacity(steps.len());
@@ -965,60 +940,6 @@ fn step_origins(file_index: usize, file: &SourceFile, steps: &[RawStep]) -> Vec<
         .collect()
 }
 
-/// Parses one YAML file, turning a syntax or shape error into a diagnostic.
-fn parse<T: DeserializeOwned>(source: &Source, file: &SourceFile) -> Result<T, Diagnostic> {
-    serde_yaml_ng::from_str(&file.text).map_err(|error| {
-        let line = error.location().map(|location| location.line());
-        let message = error.to_string();
-        // The location is shown as `file:line`; drop serde's own " at line N column M".
-        let message = match message.find(" at line ") {
-            Some(position) => message[..position].to_string(),
-            None => message,
-        };
-        let (key, message) = match message.split_once(": ") {
-            Some((key, rest)) if !key.contains(' ') => (Some(key.to_string()), rest.to_string()),
-            _ => (None, message),
-        };
-        let hint = unknown_field_hint(&message).or_else(|| parse_hint(&message, key.is_some()));
-        Diagnostic {
-            file: source.display_path(file),
-            line,
-            key,
-            message,
-            hint,
-        }
-    })
-}
-
-/// A hint for the other shapes of parse error.
-fn parse_hint(message: &str, has_key: bool) -> Option<String> {
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        return Some(format!("add `{field}`; content/README.md lists every key"));
-    }
-    if !has_key {
-        return Some(
-            "this is not valid YAML: check the indentation, and quote values that contain `: ` or start with `[`, `{`, `*`, `&` or `#`"
-                .to_string(),
-        );
-    }
-    None
-}
-
-/// For serde's "unknown field `x`, expected one of ..." the nearest expected field.
-fn unknown_field_hint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (field, expected) = rest.split_once("`, expected ")?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    Some(match suggest::nearest(field, candidates.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!(
-            "the keys allowed here are {}",
-            quoted_list(candidates.iter().copied())
-        ),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1043,14 +964,16 @@ mod tests {
     #[test]
     fn suggests_the_key_that_was_meant() {
         assert_eq!(
-            unknown_field_hint("unknown field `neds`, expected one of `id`, `needs`, `level`"),
+            yaml::unknown_field_hint(
+                "unknown field `neds`, expected one of `id`, `needs`, `level`"
+            ),
             Some("did you mean `needs`?".to_string())
         );
         assert_eq!(
-            unknown_field_hint("unknown field `zzzzzz`, expected `id` or `level`"),
+            yaml::unknown_field_hint("unknown field `zzzzzz`, expected `id` or `level`"),
             Some("the keys allowed here are `id`, `level`".to_string())
         );
-        assert_eq!(unknown_field_hint("invalid type"), None);
+        assert_eq!(yaml::unknown_field_hint("invalid type"), None);
     }
 
     #[test]

@@ -3,13 +3,12 @@
 //! Every problem is reported as a [`Diagnostic`] naming the file, the line and the
 //! key, with a hint; loading collects all of them instead of stopping at the first.
 
-mod diagnostic;
 mod error;
 mod loader;
 mod raw;
 mod source;
 
-pub use diagnostic::Diagnostic;
+pub use crate::diagnostic::Diagnostic;
 pub use error::Error;
 pub use loader::load;
 pub use source::{Source, SourceFile};

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
+use crate::files;
+
 use super::Error;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/content");
@@ -25,8 +27,17 @@ pub struct SourceFile {
 impl Source {
     /// The pack built into the binary.
     pub fn embedded() -> Source {
-        let mut files = Vec::new();
-        collect_embedded(&EMBEDDED, &mut files);
+        // The embedded pack is checked by the test suite, so a file that is not
+        // UTF-8 would fail there first; skipping it keeps loading infallible.
+        let files = files::embedded(&EMBEDDED)
+            .into_iter()
+            .filter_map(|file| {
+                String::from_utf8(file.bytes).ok().map(|text| SourceFile {
+                    path: file.path,
+                    text,
+                })
+            })
+            .collect();
         Source::new(PathBuf::from("<embedded>/content"), files)
     }
 
@@ -37,8 +48,19 @@ impl Source {
                 dir: dir.to_path_buf(),
             });
         }
-        let mut files = Vec::new();
-        collect_dir(dir, Path::new(""), &mut files)?;
+        let read = files::on_disk(dir, &is_pack_file)
+            .map_err(|(path, source)| Error::Read { path, source })?;
+        let mut files = Vec::with_capacity(read.len());
+        for file in read {
+            let text = String::from_utf8(file.bytes).map_err(|_| Error::Read {
+                path: dir.join(&file.path),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+            })?;
+            files.push(SourceFile {
+                path: file.path,
+                text,
+            });
+        }
         Ok(Source::new(dir.to_path_buf(), files))
     }
 
@@ -65,41 +87,4 @@ fn is_pack_file(path: &Path) -> bool {
         Some("yaml" | "yml")
     );
     path == Path::new("pack.yaml") || (yaml && path.starts_with("steps"))
-}
-
-fn collect_embedded(dir: &Dir<'static>, files: &mut Vec<SourceFile>) {
-    for file in dir.files() {
-        // The embedded pack is checked by the test suite, so a non-UTF-8 file here
-        // would fail there first; skipping it keeps loading infallible.
-        if let Some(text) = file.contents_utf8() {
-            files.push(SourceFile {
-                path: file.path().to_path_buf(),
-                text: text.to_string(),
-            });
-        }
-    }
-    for sub in dir.dirs() {
-        collect_embedded(sub, files);
-    }
-}
-
-fn collect_dir(root: &Path, relative: &Path, files: &mut Vec<SourceFile>) -> Result<(), Error> {
-    let dir = root.join(relative);
-    let read_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Read { path, source }
-    };
-    let entries = std::fs::read_dir(&dir).map_err(read_error(&dir))?;
-    for entry in entries {
-        let entry = entry.map_err(read_error(&dir))?;
-        let path = relative.join(entry.file_name());
-        let file_type = entry.file_type().map_err(read_error(&entry.path()))?;
-        if file_type.is_dir() {
-            collect_dir(root, &path, files)?;
-        } else if is_pack_file(&path) {
-            let text = std::fs::read_to_string(entry.path()).map_err(read_error(&entry.path()))?;
-            files.push(SourceFile { path, text });
-        }
-    }
-    Ok(())
 }

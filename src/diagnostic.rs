@@ -1,4 +1,5 @@
-//! One problem found in a content pack, located as precisely as the source allows.
+//! One problem found in an input file (a content pack, `levelup.yaml`, a blueprint),
+//! located as precisely as the source allows.
 
 use std::fmt;
 use std::path::PathBuf;
