@@ -13,7 +13,7 @@ use levelup::report::{self, Format};
 
 fn benchmarks(c: &mut Criterion) {
     let source = Source::embedded();
-    let pack = content::load(&source).expect("the embedded pack is valid");
+    let pack = content::load(&source, None).expect("the embedded pack is valid");
     let from = Baseline::new(1).expect("level 1");
     let to = Level::new(5).expect("level 5");
     let english = Language::new("en");
@@ -28,14 +28,14 @@ fn benchmarks(c: &mut Criterion) {
         })
     });
     c.bench_function("load_embedded_pack", |b| {
-        b.iter(|| black_box(content::load(black_box(&source)).expect("valid")))
+        b.iter(|| black_box(content::load(black_box(&source), None).expect("valid")))
     });
     c.bench_function("plan_1_to_5", |b| {
         b.iter(|| black_box(Plan::new(&pack, Request::uniform(&pack, from, to))))
     });
     c.bench_function("load_plan_render_markdown_1_to_5", |b| {
         b.iter(|| {
-            let pack = content::load(black_box(&source)).expect("valid");
+            let pack = content::load(black_box(&source), None).expect("valid");
             let plan = Plan::new(&pack, Request::uniform(&pack, from, to));
             black_box(report::render(&plan, Format::Markdown, &english).expect("render"))
         })

@@ -4,13 +4,17 @@
 //! computes the gap between two levels, and [`report`] renders it. Only [`cli`]
 //! talks to the terminal.
 
+pub mod blueprint;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod files;
+pub mod git;
 pub mod model;
 pub mod plan;
+pub mod repo_path;
 pub mod report;
+pub mod scaffold;
 pub mod suggest;
 pub mod yaml;

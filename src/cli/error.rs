@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::{content, report};
+use crate::diagnostic::Diagnostic;
+use crate::{blueprint, config, content, git, report, scaffold};
 
 /// The exit codes every command shares (see the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +11,8 @@ pub enum Exit {
     Done = 0,
     Failure = 1,
     InvalidInput = 2,
+    ChangesPending = 3,
+    Conflicts = 4,
 }
 
 impl From<Exit> for ExitCode {
@@ -29,6 +32,22 @@ pub enum Error {
     #[error(transparent)]
     Content(#[from] content::Error),
     #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error(transparent)]
+    Blueprint(#[from] blueprint::Error),
+    #[error(transparent)]
+    Scaffold(#[from] scaffold::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error("{} with uncommitted changes would be changed: {}", if .0.len() == 1 { "a file" } else { "files" }, .0.join(", "))]
+    Uncommitted(Vec<String>),
+    #[error("cannot create `{}`", .path.display())]
+    Create {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
     Report(#[from] report::Error),
     #[error("cannot write the output")]
     Output(#[source] std::io::Error),
@@ -47,7 +66,52 @@ impl Error {
             Error::Usage { .. } => Exit::InvalidInput,
             Error::Content(content::Error::Read { .. }) => Exit::Failure,
             Error::Content(_) => Exit::InvalidInput,
+            Error::Config(config::Error::Read { .. }) => Exit::Failure,
+            Error::Config(_) => Exit::InvalidInput,
+            Error::Blueprint(blueprint::Error::Read { .. }) => Exit::Failure,
+            Error::Blueprint(_) => Exit::InvalidInput,
+            Error::Scaffold(
+                scaffold::Error::Blueprint(_)
+                | scaffold::Error::Escapes { .. }
+                | scaffold::Error::Lock(_),
+            ) => Exit::InvalidInput,
+            Error::Scaffold(_) => Exit::Failure,
+            Error::Git(git::Error::NoIdentity) => Exit::InvalidInput,
+            Error::Git(_) | Error::Uncommitted(_) | Error::Create { .. } => Exit::Failure,
             Error::Report(_) | Error::Output(_) => Exit::Failure,
+        }
+    }
+
+    /// The problems of an invalid input file, each printed on its own.
+    pub fn diagnostics(&self) -> Option<&[Diagnostic]> {
+        match self {
+            Error::Content(content::Error::Invalid(found))
+            | Error::Config(config::Error::Invalid(found))
+            | Error::Blueprint(blueprint::Error::Invalid(found))
+            | Error::Scaffold(scaffold::Error::Blueprint(blueprint::Error::Invalid(found))) => {
+                Some(found)
+            }
+            _ => None,
+        }
+    }
+
+    /// What the user can do about it, where levelup knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } => hint.clone(),
+            Error::Config(config::Error::NotFound { .. }) => Some(
+                "run levelup inside a platform repository, or create one with `levelup init DIR`".to_string(),
+            ),
+            Error::Git(git::Error::NoIdentity) => Some(
+                "set them with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`".to_string(),
+            ),
+            Error::Uncommitted(_) => Some(
+                "commit or stash them first, or pass `--force` to proceed anyway".to_string(),
+            ),
+            Error::Scaffold(scaffold::Error::Lock(_)) => Some(
+                "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),
+            ),
+            _ => None,
         }
     }
 }

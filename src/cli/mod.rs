@@ -2,16 +2,20 @@
 
 mod args;
 mod error;
+mod scaffold;
 mod settings;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Args, Command, ContentCommand, PlanArgs};
+pub use args::{ApplyArgs, Args, Command, ContentCommand, InitArgs, PlanArgs};
 pub use error::{Error, Exit};
 
+use crate::blueprint::Catalog;
+use crate::model::Pack;
 use crate::plan::Plan;
 use crate::{content, report};
 
@@ -27,16 +31,32 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The inputs every command shares: the blueprint catalog and the content pack.
+struct Inputs {
+    catalog: Catalog,
+    pack: Pack,
+}
+
+impl Inputs {
+    fn load(args: &Args, content_dir: Option<&std::path::Path>) -> Result<Inputs, Error> {
+        let catalog = Catalog::load(args.blueprints.as_deref())?;
+        let names: BTreeSet<String> = catalog.names().map(String::from).collect();
+        let pack = content::load_from(content_dir, Some(&names))?;
+        Ok(Inputs { catalog, pack })
+    }
+}
+
 /// Runs one command.
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let Args {
         content: content_dir,
+        blueprints: _,
         quiet,
         command,
     } = args;
     match command {
         Command::Plan(plan_args) => {
-            let pack = content::load_from(content_dir.as_deref())?;
+            let Inputs { pack, .. } = Inputs::load(args, content_dir.as_deref())?;
             let settings = settings::resolve_plan(&pack, plan_args)?;
             let plan = Plan::new(&pack, settings.request);
             if plan.is_empty() {
@@ -54,18 +74,27 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             write_stdout(&text)?;
             Ok(Exit::Done)
         }
+        Command::Init(init_args) => {
+            let inputs = Inputs::load(args, content_dir.as_deref())?;
+            scaffold::init(&inputs.pack, &inputs.catalog, init_args, *quiet)
+        }
+        Command::Apply(apply_args) => {
+            let inputs = Inputs::load(args, content_dir.as_deref())?;
+            scaffold::apply(&inputs.pack, &inputs.catalog, apply_args, *quiet)
+        }
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());
-            let pack = content::load_from(dir)?;
+            let Inputs { pack, catalog } = Inputs::load(args, dir)?;
             let topics: usize = pack.dimensions.iter().map(|d| d.topics.len()).sum();
             write_stdout(&format!(
-                "content pack is valid: {} {}, {} levels, {} dimensions, {} topics, {} steps\n",
+                "content pack is valid: {} {}, {} levels, {} dimensions, {} topics, {} steps, {} blueprints\n",
                 pack.model.name,
                 pack.model.version,
                 pack.levels.len(),
                 pack.dimensions.len(),
                 topics,
-                pack.steps.len()
+                pack.steps.len(),
+                catalog.names().count()
             ))?;
             Ok(Exit::Done)
         }
@@ -87,28 +116,24 @@ fn write_stdout(text: &str) -> Result<(), Error> {
 fn print_error(error: &Error) {
     let mut stderr = std::io::stderr().lock();
     // Failing to report an error on stderr leaves nothing else to try.
-    let _ = match error {
-        Error::Usage { message, hint } => {
-            let _ = writeln!(stderr, "error: {message}");
-            match hint {
-                Some(hint) => writeln!(stderr, "hint: {hint}"),
-                None => Ok(()),
-            }
+    if let Some(diagnostics) = error.diagnostics() {
+        for diagnostic in diagnostics {
+            let _ = writeln!(stderr, "error: {diagnostic}");
         }
-        Error::Content(content::Error::Invalid(diagnostics)) => {
-            for diagnostic in diagnostics {
-                let _ = writeln!(stderr, "error: {diagnostic}");
+    }
+    let mut message = format!("error: {error}");
+    if !matches!(error, Error::Usage { .. }) {
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !message.contains(&cause_text) {
+                message.push_str(&format!(": {cause_text}"));
             }
-            writeln!(stderr, "error: {error}")
+            source = cause.source();
         }
-        _ => {
-            let mut message = format!("error: {error}");
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            writeln!(stderr, "{message}")
-        }
-    };
+    }
+    let _ = writeln!(stderr, "{message}");
+    if let Some(hint) = error.hint() {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
 }

@@ -127,7 +127,12 @@ fn parse_level_number(
 }
 
 fn parse_target(pack: &Pack, text: &str) -> Result<Level, Error> {
-    let number = parse_level_number(pack, text, "--to", Level::MIN..=Level::MAX)?;
+    parse_level(pack, text, "--to")
+}
+
+/// A level from 1 to 5 given to `flag`, by number or name.
+pub(super) fn parse_level(pack: &Pack, text: &str, flag: &str) -> Result<Level, Error> {
+    let number = parse_level_number(pack, text, flag, Level::MIN..=Level::MAX)?;
     Level::new(number).ok_or_else(|| Error::usage("invalid target level", levels_hint(pack)))
 }
 

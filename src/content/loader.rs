@@ -1,6 +1,6 @@
 //! Turns the raw YAML of a pack into a validated [`Pack`], or every problem found.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use super::raw::{RawEvidence, RawPack, RawStep, RawStepFile, RawText};
@@ -15,8 +15,9 @@ use crate::yaml::{self, find_line, quoted_list, strip_item};
 /// The only pack format this version of levelup reads.
 const FORMAT: u32 = 1;
 
-/// Loads and validates the pack in `source`.
-pub fn load(source: &Source) -> Result<Pack, Error> {
+/// Loads and validates the pack in `source`. With `blueprints`, every blueprint a
+/// step names must be one of them.
+pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pack, Error> {
     let Some(pack_file) = source
         .files()
         .iter()
@@ -35,6 +36,7 @@ pub fn load(source: &Source) -> Result<Pack, Error> {
     };
     let mut checker = Checker {
         source,
+        blueprints,
         diagnostics: Vec::new(),
         default_language: Language::new(""),
         languages: Vec::new(),
@@ -140,6 +142,7 @@ impl Origin {
 
 struct Checker<'s> {
     source: &'s Source,
+    blueprints: Option<&'s BTreeSet<String>>,
     diagnostics: Vec<Diagnostic>,
     default_language: Language,
     languages: Vec<Language>,
@@ -502,6 +505,20 @@ impl<'s> Checker<'s> {
             })
             .collect();
         let evidence = self.evidence_rules(&raw.evidence, origin);
+        if let Some(known) = self.blueprints {
+            for (index, name) in raw.blueprints.iter().enumerate() {
+                if !known.contains(name) {
+                    let hint = suggestion(name, known.iter().map(String::as_str), "blueprints");
+                    self.report_step_value(
+                        origin,
+                        &format!("blueprints[{index}]"),
+                        name,
+                        format!("unknown blueprint `{name}`"),
+                        hint,
+                    );
+                }
+            }
+        }
 
         if self.diagnostics.len() > before {
             return None;
@@ -979,7 +996,7 @@ mod tests {
     #[test]
     fn a_source_without_pack_yaml_is_rejected() {
         let source = Source::new("somewhere".into(), Vec::new());
-        let Err(Error::Invalid(diagnostics)) = load(&source) else {
+        let Err(Error::Invalid(diagnostics)) = load(&source, None) else {
             panic!("a pack without pack.yaml must not load");
         };
         assert_eq!(diagnostics[0].message, "the pack has no `pack.yaml`");

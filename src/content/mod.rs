@@ -13,11 +13,15 @@ pub use error::Error;
 pub use loader::load;
 pub use source::{Source, SourceFile};
 
-/// Loads the pack embedded in the binary, or the one in `dir`.
-pub fn load_from(dir: Option<&std::path::Path>) -> Result<crate::model::Pack, Error> {
+/// Loads the pack embedded in the binary, or the one in `dir`; with `blueprints`,
+/// the blueprint names steps may use.
+pub fn load_from(
+    dir: Option<&std::path::Path>,
+    blueprints: Option<&std::collections::BTreeSet<String>>,
+) -> Result<crate::model::Pack, Error> {
     let source = match dir {
         Some(dir) => Source::from_dir(dir)?,
         None => Source::embedded(),
     };
-    load(&source)
+    load(&source, blueprints)
 }

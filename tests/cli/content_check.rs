@@ -27,7 +27,7 @@ fn the_valid_fixture_passes() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps\n"
+        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 3 blueprints\n"
     );
 }
 
@@ -59,6 +59,7 @@ broken! {
     unknown_language => "unknown-language",
     yaml_syntax_error => "yaml-syntax",
     pack_level_out_of_range => "pack-level-out-of-range",
+    unknown_blueprint => "unknown-blueprint",
 }
 
 #[test]

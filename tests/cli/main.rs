@@ -5,4 +5,5 @@ mod content_check;
 mod embedded;
 mod model_text;
 mod plan;
+mod scaffold;
 mod support;

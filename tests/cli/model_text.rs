@@ -66,7 +66,7 @@ fn has_step(pack: &Pack, level: Level, dimension: &str, heading: &str) -> Result
 #[test]
 fn every_topic_heading_of_the_model_has_a_step_at_its_level() {
     let Some(dir) = model_text_dir() else { return };
-    let pack = levelup::content::load_from(None).expect("the embedded pack loads");
+    let pack = levelup::content::load_from(None, None).expect("the embedded pack loads");
     let mut missing = Vec::new();
     let mut checked = 0;
     for level in Level::all() {
@@ -88,7 +88,7 @@ fn every_topic_heading_of_the_model_has_a_step_at_its_level() {
 
 #[test]
 fn business_outcomes_have_goals_and_cost_steps_at_every_level() {
-    let pack = levelup::content::load_from(None).expect("the embedded pack loads");
+    let pack = levelup::content::load_from(None, None).expect("the embedded pack loads");
     for level in Level::all() {
         for topic in ["Goals and KPIs", "Cost"] {
             assert_eq!(has_step(&pack, level, "Business Outcomes", topic), Ok(()));
@@ -133,7 +133,7 @@ fn no_step_repeats_eight_words_of_the_model() {
             }
         }
     }
-    let pack = levelup::content::load_from(None).expect("the embedded pack loads");
+    let pack = levelup::content::load_from(None, None).expect("the embedded pack loads");
     let mut copied = Vec::new();
     for step in &pack.steps {
         let texts = std::iter::once(&step.title)

@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Validates every Kubernetes object in the YAML files of a generated platform repository.
+
+    python3 scripts/validate_manifests.py [-v] DIR      (-v: also list every valid object)
+
+Run it with the Python of scripts/install-validators (scripts/validate puts it first on PATH).
+
+- Every YAML file is parsed, every document of it; a parse error is a failure.
+- Built-in kinds (apiVersion without a group, a group without a dot, or a `*.k8s.io` group that
+  kubernetes-validate knows) are checked by kubernetes-validate against Kubernetes 1.34, strict
+  (unknown fields are errors).
+- Other kinds (CRDs) are checked with jsonschema against
+  ${LEVELUP_CRD_SCHEMAS:-<levelup repo>/../shared/schemas/crds}/{group}/{kind}_{version}.json.
+  A kind with no schema is a failure, never a pass.
+- Gatekeeper constraints (group constraints.gatekeeper.sh) are checked against the parameters
+  schema of the ConstraintTemplate of the same kind found in DIR.
+- Not cluster objects, so not checked: `.git/`, `.github/`, `.levelup/`, Helm charts' Chart.yaml,
+  values*.yaml and templates/, the root levelup.yaml, kustomization files and the patch and
+  generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
+  Gatekeeper test suites (kind Suite).
+
+When the schema folder is missing the CRD check is skipped with a loud warning, unless CI=true,
+where that is a failure. Each failure is reported with file, document number (1-based) and line,
+kind/name, and the validator's message. Exit code: 0 when every object is valid, 1 otherwise,
+2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import jsonschema
+    import kubernetes_validate
+    import yaml
+    from kubernetes_validate import utils as kv_utils
+except ImportError as error:  # pragma: no cover - a setup problem, not a validation result
+    sys.stderr.write(
+        f"validate_manifests: {error}. Run it with the Python that scripts/install-validators "
+        "installs (scripts/validate does).\n"
+    )
+    sys.exit(2)
+
+KUBERNETES_VERSION = "1.34"
+SKIP_DIRS = {".git", ".github", ".levelup", "node_modules"}
+KUSTOMIZATION_NAMES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+GATEKEEPER_CONSTRAINTS = "constraints.gatekeeper.sh"
+GATEKEEPER_TEMPLATES = "templates.gatekeeper.sh"
+
+
+# ------------------------------------------------------------------------------ YAML loading
+class Loader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as strings, as Kubernetes' own YAML decoding does."""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_documents(text: str) -> list[tuple[int, Any]]:
+    """Every document of the text with the line (1-based) it starts on."""
+    loader = Loader(text)
+    documents = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            line = node.start_mark.line + 1 if node is not None else 0
+            documents.append((line, loader.construct_document(node) if node is not None else None))
+    finally:
+        loader.dispose()
+    return documents
+
+
+# ------------------------------------------------------------------------------ results
+@dataclass
+class Report:
+    root: Path
+    valid: int = 0
+    invalid: int = 0
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    passes: list[str] = field(default_factory=list)
+
+    def fail(self, where: str, what: str, message: str) -> None:
+        self.failures.append(f"FAIL {where} {what}: {message}")
+
+    def skip(self, where: str, what: str, why: str) -> None:
+        self.skipped.append(f"skip {where}{' ' + what if what else ''}: {why}")
+
+
+@dataclass
+class Document:
+    path: Path
+    rel: str
+    index: int  # 1-based
+    line: int
+    obj: Any
+
+    @property
+    def where(self) -> str:
+        return f"{self.rel} (document {self.index}, line {self.line})"
+
+    @property
+    def what(self) -> str:
+        if not isinstance(self.obj, dict):
+            return "-"
+        metadata = self.obj.get("metadata") if isinstance(self.obj.get("metadata"), dict) else {}
+        return f"{self.obj.get('kind', '?')}/{metadata.get('name', '?')}"
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    if "/" in api_version:
+        group, version = api_version.rsplit("/", 1)
+        return group, version
+    return "", api_version
+
+
+# ------------------------------------------------------------------------------ which files
+def chart_dirs(root: Path) -> set[Path]:
+    return {chart.parent for chart in root.rglob("Chart.yaml") if not skipped_dir(root, chart)}
+
+
+def skipped_dir(root: Path, path: Path) -> bool:
+    return any(part in SKIP_DIRS for part in path.relative_to(root).parts[:-1])
+
+
+def referenced_by_kustomizations(root: Path) -> dict[Path, str]:
+    """Patch and generator files named by a kustomization: partial objects or plain data."""
+    referenced: dict[Path, str] = {}
+    for name in KUSTOMIZATION_NAMES:
+        for kustomization in root.rglob(name):
+            if skipped_dir(root, kustomization):
+                continue
+            try:
+                documents = load_documents(kustomization.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError):
+                continue  # reported by yamllint and by kubectl kustomize
+            for _, data in documents:
+                if not isinstance(data, dict):
+                    continue
+                base = kustomization.parent
+                for patch in data.get("patches") or []:
+                    if isinstance(patch, dict) and isinstance(patch.get("path"), str):
+                        referenced[(base / patch["path"]).resolve()] = "a kustomize patch"
+                for key in ("patchesStrategicMerge", "patchesJson6902"):
+                    for patch in data.get(key) or []:
+                        path = patch.get("path") if isinstance(patch, dict) else patch
+                        if isinstance(path, str) and "\n" not in path:
+                            referenced[(base / path).resolve()] = "a kustomize patch"
+                for key in ("configMapGenerator", "secretGenerator"):
+                    for generator in data.get(key) or []:
+                        if not isinstance(generator, dict):
+                            continue
+                        for entry in (generator.get("files") or []) + (generator.get("envs") or []):
+                            if isinstance(entry, str):
+                                source = entry.split("=", 1)[-1]
+                                referenced[(base / source).resolve()] = "kustomize generator data"
+                        env = generator.get("env")
+                        if isinstance(env, str):
+                            referenced[(base / env).resolve()] = "kustomize generator data"
+    return referenced
+
+
+def yaml_files(root: Path, report: Report) -> list[Path]:
+    charts = chart_dirs(root)
+    referenced = referenced_by_kustomizations(root)
+    files = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in (".yaml", ".yml") or skipped_dir(root, path):
+            continue
+        rel = path.relative_to(root).as_posix()
+        reason = None
+        if path.name in KUSTOMIZATION_NAMES:
+            reason = "a kustomization, not a cluster object"
+        elif path.parent == root and path.name == "levelup.yaml":
+            reason = "levelup's configuration, not a cluster object"
+        elif path.resolve() in referenced:
+            reason = referenced[path.resolve()] + ", not a whole object"
+        else:
+            for chart in charts:
+                if chart in path.parents:
+                    inside = path.relative_to(chart).parts
+                    if inside[0] == "templates":
+                        reason = "a Helm template (checked by helm lint and helm template)"
+                    elif len(inside) == 1 and (path.name == "Chart.yaml" or path.name.startswith("values")):
+                        reason = "Helm chart metadata or values"
+                    break
+        if reason:
+            report.skip(rel, "", reason)
+        else:
+            files.append(path)
+    return files
+
+
+def not_a_cluster_object(obj: dict) -> str | None:
+    group, _ = split_api_version(str(obj.get("apiVersion", "")))
+    kind = obj.get("kind")
+    if group == "cli.kyverno.io":
+        return f"a Kyverno CLI file (kind {kind})"
+    if kind == "Suite" and group.endswith("gatekeeper.sh"):
+        return "a Gatekeeper test suite"
+    if kind in ("Kustomization", "Component") and group == "kustomize.config.k8s.io":
+        return "a kustomization, not a cluster object"
+    return None
+
+
+# ------------------------------------------------------------------------------ validators
+def known_builtin_groups() -> set[str]:
+    """The API groups kubernetes-validate has schemas for, read from its own definitions."""
+    version = [v for v in kv_utils.all_versions() if kv_utils.major_minor(v) <= KUBERNETES_VERSION][-1]
+    definitions = kv_utils.schema_contents(
+        f"kubernetes-json-schema/v{version}-local-strict/_definitions.json", KUBERNETES_VERSION
+    )
+    groups = set()
+    for definition in definitions.get("$defs", definitions.get("definitions", {})).values():
+        for gvk in definition.get("x-kubernetes-group-version-kind", []):
+            groups.add(gvk.get("group", ""))
+    return groups
+
+
+def is_builtin(group: str, builtin_groups: set[str]) -> bool:
+    if "." not in group:
+        return True
+    return group.endswith(".k8s.io") and group in builtin_groups
+
+
+def error_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path) or "(root)"
+
+
+def validate_builtin(doc: Document, report: Report) -> bool:
+    try:
+        kubernetes_validate.validate(doc.obj, KUBERNETES_VERSION, strict=True)
+        return True
+    except kubernetes_validate.ValidationError as error:
+        report.fail(doc.where, doc.what, f"kubernetes-validate {error.version}: {error_path(error)}: {error.message}")
+    except kubernetes_validate.SchemaNotFoundError as error:
+        report.fail(doc.where, doc.what, f"no schema: {error.message}")
+    except Exception as error:  # noqa: BLE001 - any other problem is a failure too
+        report.fail(doc.where, doc.what, f"kubernetes-validate could not check it: {error}")
+    return False
+
+
+def validate_with_schema(doc: Document, report: Report, schema: dict, source: str) -> bool:
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    try:
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        report.fail(doc.where, doc.what, f"the schema {source} is itself invalid: {error.message}")
+        return False
+    errors = sorted(validator_class(schema).iter_errors(doc.obj), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        report.fail(doc.where, doc.what, f"{source}: {error_path(error)}: {error.message}")
+    return not errors
+
+
+class CrdSchemas:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.cache: dict[Path, Any] = {}
+
+    def get(self, group: str, version: str, kind: str) -> tuple[Path, Any]:
+        path = self.folder / group / f"{kind.lower()}_{version}.json"
+        if path not in self.cache:
+            self.cache[path] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return path, self.cache[path]
+
+
+def constraint_schemas(documents: list[Document]) -> dict[str, list[tuple[Document, Any]]]:
+    """Gatekeeper constraint kind -> [(its ConstraintTemplate, the parameters schema or None)]."""
+    found: dict[str, list[tuple[Document, Any]]] = {}
+    for doc in documents:
+        obj = doc.obj
+        if not isinstance(obj, dict) or obj.get("kind") != "ConstraintTemplate":
+            continue
+        if split_api_version(str(obj.get("apiVersion", "")))[0] != GATEKEEPER_TEMPLATES:
+            continue
+        crd = ((obj.get("spec") or {}).get("crd") or {}).get("spec") or {}
+        kind = (crd.get("names") or {}).get("kind")
+        if isinstance(kind, str):
+            schema = (crd.get("validation") or {}).get("openAPIV3Schema")
+            found.setdefault(kind, []).append((doc, schema))
+    return found
+
+
+def validate_constraint(doc: Document, report: Report, templates: dict) -> bool:
+    kind = doc.obj.get("kind")
+    candidates = templates.get(kind, [])
+    if not candidates:
+        report.fail(doc.where, doc.what, f"no schema: no ConstraintTemplate for kind {kind} in the repository")
+        return False
+    template, parameters = candidates[0]
+    source = f"ConstraintTemplate {template.what} ({template.rel})"
+    if parameters is None:
+        if (doc.obj.get("spec") or {}).get("parameters") is not None:
+            report.fail(doc.where, doc.what, f"{source} declares no parameters schema, yet the constraint has parameters")
+            return False
+        return True
+    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"parameters": parameters}}}}
+    return validate_with_schema(doc, report, schema, source)
+
+
+# ------------------------------------------------------------------------------ main
+def default_schema_folder() -> Path:
+    repo = Path(__file__).resolve().parent.parent
+    return repo.parent / "shared" / "schemas" / "crds"
+
+
+def main(argv: list[str]) -> int:
+    args = argv[1:]
+    verbose = bool(args) and args[0] in ("-v", "--verbose")
+    if verbose:
+        args = args[1:]
+    if len(args) != 1 or args[0] in ("-h", "--help"):
+        sys.stderr.write("usage: validate_manifests.py [-v] DIR\n")
+        return 2
+    root = Path(args[0])
+    if not root.is_dir():
+        sys.stderr.write(f"validate_manifests: {root} is not a folder\n")
+        return 2
+    root = root.resolve()
+    report = Report(root)
+
+    schema_folder = Path(os.environ.get("LEVELUP_CRD_SCHEMAS") or default_schema_folder())
+    crd_check = schema_folder.is_dir()
+    if not crd_check:
+        banner = "!" * 78
+        if os.environ.get("CI") == "true":
+            report.failures.append(f"FAIL the CRD schema folder {schema_folder} does not exist (CI=true: no skipping)")
+        else:
+            sys.stderr.write(
+                f"{banner}\nWARNING: the CRD schema folder {schema_folder} does not exist: custom resources\n"
+                f"are NOT validated. Set LEVELUP_CRD_SCHEMAS or put shared/ beside the repository.\n{banner}\n"
+            )
+    schemas = CrdSchemas(schema_folder)
+    builtin_groups = known_builtin_groups()
+
+    documents: list[Document] = []
+    for path in yaml_files(root, report):
+        rel = path.relative_to(root).as_posix()
+        try:
+            loaded = load_documents(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            report.fail(rel, "-", f"does not parse: {' '.join(str(error).split())}")
+            report.invalid += 1
+            continue
+        for index, (line, obj) in enumerate(loaded, start=1):
+            if obj is None:
+                continue  # an empty document
+            if isinstance(obj, dict) and obj.get("kind") == "List" and obj.get("apiVersion") == "v1":
+                for item in obj.get("items") or []:
+                    documents.append(Document(path, rel, index, line, item))
+                continue
+            documents.append(Document(path, rel, index, line, obj))
+
+    templates = constraint_schemas(documents)
+    crd_skipped = 0
+    for doc in documents:
+        obj = doc.obj
+        if not isinstance(obj, dict) or not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
+            report.fail(doc.where, doc.what, "not a Kubernetes object: apiVersion and kind must be strings")
+            report.invalid += 1
+            continue
+        reason = not_a_cluster_object(obj)
+        if reason:
+            report.skip(doc.where, doc.what, reason)
+            continue
+        group, version = split_api_version(obj["apiVersion"])
+        if group == GATEKEEPER_CONSTRAINTS:
+            ok = validate_constraint(doc, report, templates)
+            via = "parameters schema of its ConstraintTemplate"
+        elif is_builtin(group, builtin_groups):
+            ok = validate_builtin(doc, report)
+            via = f"kubernetes-validate {KUBERNETES_VERSION}, strict"
+        elif not crd_check:
+            crd_skipped += 1
+            report.skip(doc.where, doc.what, "custom resource: no schema folder")
+            continue
+        else:
+            path, schema = schemas.get(group, version, obj["kind"])
+            if schema is None:
+                report.fail(
+                    doc.where,
+                    doc.what,
+                    f"no schema for {obj['kind']} {obj['apiVersion']}: {path} does not exist "
+                    "(a kind without a schema is a failure)",
+                )
+                ok = False
+            else:
+                ok = validate_with_schema(doc, report, schema, f"schema {group}/{path.name}")
+                via = f"schema {group}/{path.name}"
+        if ok:
+            report.valid += 1
+            report.passes.append(f"ok   {doc.where} {doc.what}: {via}")
+        else:
+            report.invalid += 1
+
+    for line in report.skipped + (report.passes if verbose else []):
+        print(line)
+    for line in report.failures:
+        print(line)
+    summary = f"manifests: {report.valid} valid, {report.invalid} invalid, {len(report.skipped)} skipped"
+    if crd_skipped:
+        summary += f" (WARNING: {crd_skipped} custom resources NOT checked)"
+    print(summary)
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

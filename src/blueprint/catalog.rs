@@ -1,0 +1,287 @@
+//! The blueprints levelup knows: the built-in ones, plus a folder that adds or replaces.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+
+use super::manifest::{Blueprint, FileSpec, RawManifest};
+use super::{Error, helpers};
+use crate::diagnostic::Diagnostic;
+use crate::files::{self, InputFile};
+use crate::yaml;
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");
+
+const MANIFEST: &str = "blueprint.yaml";
+const PINS: &str = "pins.yaml";
+
+/// A GitHub Action pinned to a full commit SHA.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    pub action: String,
+    pub sha: String,
+    pub version: String,
+}
+
+impl Pin {
+    /// The `uses:` value with the version as a comment: `owner/repo@<sha> # v1.2.3`.
+    pub fn uses(&self) -> String {
+        format!("{}@{} # {}", self.action, self.sha, self.version)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    blueprints: BTreeMap<String, Blueprint>,
+    pins: BTreeMap<String, Pin>,
+}
+
+impl Catalog {
+    /// The built-in blueprints, with those in `dir` added (a same-named one replaces).
+    pub fn load(dir: Option<&Path>) -> Result<Catalog, Error> {
+        let mut catalog = Catalog::default();
+        catalog.add(
+            Path::new("<embedded>/blueprints"),
+            files::embedded(&EMBEDDED),
+        )?;
+        if let Some(dir) = dir {
+            let read = files::on_disk(dir, &|_| true)
+                .map_err(|(path, source)| Error::Read { path, source })?;
+            let added = catalog.add(dir, read)?;
+            if added == 0 {
+                return Err(Error::NoBlueprints {
+                    dir: dir.to_path_buf(),
+                });
+            }
+        }
+        Ok(catalog)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Blueprint> {
+        self.blueprints.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.blueprints.keys().map(String::as_str)
+    }
+
+    pub fn pins(&self) -> &BTreeMap<String, Pin> {
+        &self.pins
+    }
+
+    /// Adds the blueprints among `files` (paths relative to `root`); returns how many.
+    fn add(&mut self, root: &Path, files: Vec<InputFile>) -> Result<usize, Error> {
+        let mut diagnostics = Vec::new();
+        let mut by_blueprint: BTreeMap<String, Vec<InputFile>> = BTreeMap::new();
+        for file in files {
+            if file.path == Path::new(PINS) {
+                match parse_pins(root, &file) {
+                    Ok(pins) => self.pins.extend(pins),
+                    Err(mut found) => diagnostics.append(&mut found),
+                }
+                continue;
+            }
+            let mut components = file.path.components();
+            let (Some(first), Some(_)) = (components.next(), components.next()) else {
+                continue; // a file at the top, such as README.md
+            };
+            let name = first.as_os_str().to_string_lossy().into_owned();
+            by_blueprint.entry(name).or_default().push(file);
+        }
+        let mut added = 0;
+        for (folder, files) in by_blueprint {
+            let Some(manifest) = files
+                .iter()
+                .find(|f| f.path == Path::new(&folder).join(MANIFEST))
+            else {
+                continue; // a folder that is not a blueprint
+            };
+            match parse_blueprint(root, &folder, manifest, &files) {
+                Ok(blueprint) => {
+                    self.blueprints.insert(blueprint.name.clone(), blueprint);
+                    added += 1;
+                }
+                Err(mut found) => diagnostics.append(&mut found),
+            }
+        }
+        if diagnostics.is_empty() {
+            Ok(added)
+        } else {
+            Err(Error::Invalid(diagnostics))
+        }
+    }
+}
+
+fn diagnostic(file: PathBuf, key: &str, message: String, hint: &str) -> Diagnostic {
+    Diagnostic {
+        file,
+        line: None,
+        key: Some(key.to_string()),
+        message,
+        hint: Some(hint.to_string()),
+    }
+}
+
+fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Vec<Diagnostic>> {
+    let path = root.join(&file.path);
+    let text = String::from_utf8_lossy(&file.bytes);
+    let pins: BTreeMap<String, Pin> = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let bad: Vec<Diagnostic> = pins
+        .iter()
+        .filter(|(_, pin)| pin.sha.len() != 40 || !pin.sha.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(|(key, pin)| {
+            diagnostic(
+                path.clone(),
+                &format!("{key}.sha"),
+                format!("`{}` is not a full commit SHA", pin.sha),
+                "pin actions to the 40-hex commit, never to a tag",
+            )
+        })
+        .collect();
+    if bad.is_empty() { Ok(pins) } else { Err(bad) }
+}
+
+fn parse_blueprint(
+    root: &Path,
+    folder: &str,
+    manifest: &InputFile,
+    files: &[InputFile],
+) -> Result<Blueprint, Vec<Diagnostic>> {
+    let path = root.join(&manifest.path);
+    let text = String::from_utf8_lossy(&manifest.bytes);
+    let raw: RawManifest = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let mut problems = Vec::new();
+    let at = |key: &str, needle: &str| {
+        yaml::find_line(&text, 1, usize::MAX, |line| line.contains(needle))
+            .map(|line| (key.to_string(), line))
+    };
+    let mut report = |key: &str, needle: &str, message: String, hint: &str| {
+        let mut found = diagnostic(path.clone(), key, message, hint);
+        found.line = at(key, needle).map(|(_, line)| line);
+        problems.push(found);
+    };
+    if raw.name != folder {
+        report(
+            "name",
+            "name:",
+            format!(
+                "the blueprint is named `{}` but lives in `{folder}/`",
+                raw.name
+            ),
+            "a blueprint's name is its folder's name",
+        );
+    }
+    let version_parts: Vec<&str> = raw.version.split('.').collect();
+    if version_parts.len() != 3
+        || version_parts
+            .iter()
+            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+    {
+        report(
+            "version",
+            "version:",
+            format!("`{}` is not a version", raw.version),
+            "write it as MAJOR.MINOR.PATCH, such as `1.0.0`",
+        );
+    }
+    if raw.files.is_empty() {
+        report(
+            "files",
+            "files:",
+            "the blueprint produces no file".to_string(),
+            "list at least one file",
+        );
+    }
+    let template_prefix = Path::new(folder).join("templates");
+    let templates: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .filter_map(|file| {
+            let relative = file.path.strip_prefix(&template_prefix).ok()?;
+            Some((
+                relative.to_string_lossy().replace('\\', "/"),
+                file.bytes.clone(),
+            ))
+        })
+        .collect();
+    let mut specs = Vec::new();
+    let mut compile_problems = Vec::new();
+    for (index, file) in raw.files.into_iter().enumerate() {
+        let key = format!("files[{index}]");
+        match templates.get(&file.source) {
+            None => {
+                let hint = match crate::suggest::nearest(
+                    &file.source,
+                    templates.keys().map(String::as_str),
+                ) {
+                    Some(near) => {
+                        format!("did you mean `{near}`? sources are relative to `templates/`")
+                    }
+                    None => {
+                        "sources are relative to the blueprint's `templates/` folder".to_string()
+                    }
+                };
+                report(
+                    &format!("{key}.source"),
+                    &file.source,
+                    format!("no template `{}`", file.source),
+                    &hint,
+                );
+            }
+            Some(bytes) if file.source.ends_with(".hbs") => {
+                let source_path = template_prefix.join(&file.source);
+                match std::str::from_utf8(bytes) {
+                    Err(_) => report(
+                        &format!("{key}.source"),
+                        &file.source,
+                        format!("template `{}` is not UTF-8 text", file.source),
+                        "only text files can be templates; drop the `.hbs` suffix to copy a file as it is",
+                    ),
+                    Ok(template) => {
+                        if let Err(error) = helpers::compile(template) {
+                            compile_problems.push(Diagnostic {
+                                file: root.join(&source_path),
+                                line: error.0,
+                                key: None,
+                                message: error.1,
+                                hint: Some(
+                                    "see blueprints/README.md for the template syntax and helpers"
+                                        .to_string(),
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+        if let Err(error) = helpers::compile(&file.target) {
+            report(
+                &format!("{key}.target"),
+                &file.target,
+                format!("invalid target template: {}", error.1),
+                "targets are paths with `{{...}}` values",
+            );
+        }
+        specs.push(FileSpec {
+            source: file.source,
+            target: file.target,
+            each: file.each,
+            when: file.when.into_when(),
+        });
+    }
+    problems.append(&mut compile_problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Blueprint {
+        name: raw.name,
+        description: raw.description,
+        version: raw.version,
+        when: raw.when.into_when(),
+        files: specs,
+        templates,
+    })
+}

@@ -1,0 +1,160 @@
+//! The Handlebars registry levelup renders with: strict, unescaped, with YAML helpers.
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
+    Renderable, StringOutput, Template,
+};
+
+use crate::yaml;
+
+/// A registry in strict mode (a missing value is an error) that escapes nothing,
+/// with the `yaml` and `indent` helpers.
+pub fn registry() -> Handlebars<'static> {
+    let mut handlebars = Handlebars::new();
+    handlebars.set_strict_mode(true);
+    handlebars.register_escape_fn(handlebars::no_escape);
+    handlebars.register_helper("yaml", Box::new(yaml_helper));
+    handlebars.register_helper("indent", Box::new(IndentHelper));
+    handlebars
+}
+
+/// Checks a template's syntax: the line (if known) and the reason on failure.
+pub fn compile(template: &str) -> Result<(), (Option<usize>, String)> {
+    Template::compile(template).map(|_| ()).map_err(|error| {
+        (
+            error.pos().map(|(line, _)| line),
+            error.reason().to_string(),
+        )
+    })
+}
+
+/// `{{yaml value}}`: the value as a YAML scalar that reads back unchanged.
+fn yaml_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = helper
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
+    if param.is_value_missing() {
+        let name = param.relative_path().cloned().unwrap_or_default();
+        return Err(RenderErrorReason::MissingVariable(Some(name)).into());
+    }
+    let text = match param.value() {
+        serde_json::Value::String(text) => yaml::scalar(text),
+        serde_json::Value::Null => "null".to_string(),
+        other @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_)) => other.to_string(),
+        other => serde_json::to_string(other).map_err(RenderErrorReason::SerdeError)?,
+    };
+    out.write(&text)?;
+    Ok(())
+}
+
+/// `{{#indent 4}}...{{/indent}}`: the block with every non-empty line indented.
+struct IndentHelper;
+
+impl HelperDef for IndentHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        helper: &Helper<'rc>,
+        registry: &'reg Handlebars<'reg>,
+        context: &'rc Context,
+        render_context: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        indent(helper, registry, context, render_context, out)
+    }
+}
+
+fn indent<'reg: 'rc, 'rc>(
+    helper: &Helper<'rc>,
+    registry: &'reg Handlebars<'reg>,
+    context: &'rc Context,
+    render_context: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let width = helper
+        .param(0)
+        .and_then(|param| param.value().as_u64())
+        .ok_or(RenderErrorReason::ParamTypeMismatchForName(
+            "indent",
+            "0".to_string(),
+            "a number of spaces".to_string(),
+        ))?;
+    let template = helper
+        .template()
+        .ok_or(RenderErrorReason::BlockContentRequired)?;
+    let mut buffer = StringOutput::new();
+    template.render(registry, context, render_context, &mut buffer)?;
+    let block = buffer
+        .into_string()
+        .map_err(|error| RenderErrorReason::Other(error.to_string()))?;
+    let padding = " ".repeat(usize::try_from(width).unwrap_or(0));
+    let indented: Vec<String> = block
+        .split('\n')
+        .map(|line| {
+            if line.trim().is_empty() {
+                line.to_string()
+            } else {
+                format!("{padding}{line}")
+            }
+        })
+        .collect();
+    out.write(&indented.join("\n"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(template: &str, data: serde_json::Value) -> Result<String, String> {
+        registry()
+            .render_template(template, &data)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn yaml_quotes_values_that_need_it() {
+        let data =
+            serde_json::json!({"image": "ghcr.io/a/b:1.0", "note": "a: b # c", "port": 8080});
+        assert_eq!(
+            render(
+                "image: {{yaml image}}\nnote: {{yaml note}}\nport: {{yaml port}}",
+                data
+            )
+            .unwrap(),
+            "image: ghcr.io/a/b:1.0\nnote: \"a: b # c\"\nport: 8080"
+        );
+    }
+
+    #[test]
+    fn nothing_is_html_escaped() {
+        let data = serde_json::json!({"text": "<a & b>"});
+        assert_eq!(render("{{text}}", data).unwrap(), "<a & b>");
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error() {
+        assert!(render("{{missing}}", serde_json::json!({})).is_err());
+        assert!(render("{{yaml missing}}", serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn indent_pads_every_non_empty_line() {
+        let data = serde_json::json!({"name": "x"});
+        assert_eq!(
+            render("{{#indent 4}}a: 1\n\nb: {{name}}{{/indent}}", data).unwrap(),
+            "    a: 1\n\n    b: x"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_their_line() {
+        let (line, _) = compile("ok\n{{#if x}}\nno end").unwrap_err();
+        assert!(line.is_some());
+    }
+}

@@ -1,0 +1,119 @@
+//! A blueprint's manifest (`blueprint.yaml`) and what it says about its files.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::config::{Config, GitOps, PolicyEngine, Provider};
+
+/// A validated blueprint: its manifest and the bytes of its template files.
+#[derive(Debug, Clone)]
+pub struct Blueprint {
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub when: When,
+    pub files: Vec<FileSpec>,
+    /// Files under `templates/`, by their path relative to it.
+    pub templates: BTreeMap<String, Vec<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileSpec {
+    /// Relative to `templates/`; rendered when it ends in `.hbs`.
+    pub source: String,
+    /// A Handlebars template for the path in the repository.
+    pub target: String,
+    pub each: Option<Each>,
+    pub when: When,
+}
+
+impl FileSpec {
+    pub fn is_template(&self) -> bool {
+        self.source.ends_with(".hbs")
+    }
+}
+
+/// What a file is produced once for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Each {
+    Applications,
+    Environments,
+    Clusters,
+}
+
+/// Conditions on the platform's choices; an empty list means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct When {
+    pub gitops: Vec<GitOps>,
+    pub policy: Vec<PolicyEngine>,
+    pub provider: Vec<Provider>,
+}
+
+impl When {
+    pub fn holds(&self, config: &Config) -> bool {
+        (self.gitops.is_empty() || self.gitops.contains(&config.gitops))
+            && (self.policy.is_empty() || self.policy.contains(&config.policy))
+            && (self.provider.is_empty() || self.provider.contains(&config.provider))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawManifest {
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    #[serde(default)]
+    pub when: RawWhen,
+    pub files: Vec<RawFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWhen {
+    #[serde(default)]
+    pub gitops: Option<OneOrMany<GitOps>>,
+    #[serde(default)]
+    pub policy: Option<OneOrMany<PolicyEngine>>,
+    #[serde(default)]
+    pub provider: Option<OneOrMany<Provider>>,
+}
+
+impl RawWhen {
+    pub fn into_when(self) -> When {
+        When {
+            gitops: self.gitops.map(OneOrMany::into_vec).unwrap_or_default(),
+            policy: self.policy.map(OneOrMany::into_vec).unwrap_or_default(),
+            provider: self.provider.map(OneOrMany::into_vec).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(value) => vec![value],
+            OneOrMany::Many(values) => values,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    pub source: String,
+    pub target: String,
+    #[serde(default)]
+    pub each: Option<Each>,
+    #[serde(default)]
+    pub when: RawWhen,
+}

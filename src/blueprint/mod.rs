@@ -1,0 +1,58 @@
+//! Blueprints: manifests and Handlebars templates that render repository files.
+//!
+//! Everything renders to memory; writing is the scaffold module's job.
+
+mod catalog;
+mod helpers;
+mod manifest;
+mod render;
+
+use std::path::PathBuf;
+
+pub use catalog::{Catalog, Pin};
+pub use manifest::{Blueprint, Each, FileSpec, When};
+pub use render::{Input, RenderedFile, RoadmapStep, render};
+
+use crate::diagnostic::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{dir}` holds no blueprint: no `*/blueprint.yaml` in it")]
+    NoBlueprints { dir: PathBuf },
+    #[error("the blueprints are invalid: {}", problem_count(.0))]
+    Invalid(Vec<Diagnostic>),
+    #[error("blueprint `{blueprint}`, {file}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Template {
+        blueprint: String,
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("blueprint `{blueprint}` writes outside the repository: `{target}`: {reason}")]
+    Target {
+        blueprint: String,
+        target: String,
+        reason: String,
+    },
+    #[error("blueprints `{first}` and `{second}` both write `{path}`")]
+    Collision {
+        path: String,
+        first: String,
+        second: String,
+    },
+    #[error("unknown blueprint `{name}`")]
+    Unknown { name: String },
+}
+
+fn problem_count(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    }
+}

@@ -1,0 +1,180 @@
+//! Renders blueprints for a platform into files in memory.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Catalog, Each, Error, helpers};
+use crate::config::Config;
+use crate::model::Level;
+use crate::repo_path::RepoPath;
+
+/// What to render: the platform, the level scaffolded, and the blueprints to use.
+#[derive(Debug)]
+pub struct Input<'a> {
+    pub config: &'a Config,
+    pub level: Level,
+    /// Blueprint names in the order their steps come in the content.
+    pub blueprints: Vec<String>,
+    /// The steps still ahead after `level`, for the roadmap document.
+    pub roadmap: Vec<RoadmapStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoadmapStep {
+    pub id: String,
+    pub level: Level,
+    pub dimension: String,
+    pub title: String,
+    pub done_when: Vec<String>,
+}
+
+/// One generated file and the blueprint that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub blueprint: String,
+    pub version: String,
+    pub content: Vec<u8>,
+}
+
+/// Renders every file of the named blueprints whose conditions hold.
+pub fn render(
+    catalog: &Catalog,
+    input: &Input<'_>,
+) -> Result<BTreeMap<RepoPath, RenderedFile>, Error> {
+    let mut registry = helpers::registry();
+    let context = context(catalog, input);
+    let mut rendered: BTreeMap<RepoPath, RenderedFile> = BTreeMap::new();
+    for name in &input.blueprints {
+        let blueprint = catalog
+            .get(name)
+            .ok_or_else(|| Error::Unknown { name: name.clone() })?;
+        if !blueprint.when.holds(input.config) {
+            continue;
+        }
+        for spec in blueprint
+            .files
+            .iter()
+            .filter(|spec| spec.when.holds(input.config))
+        {
+            let template_error = |error: handlebars::RenderError| Error::Template {
+                blueprint: blueprint.name.clone(),
+                file: format!("templates/{}", spec.source),
+                line: error.line_no,
+                message: error.reason().to_string(),
+            };
+            let template_name = format!("{}/{}", blueprint.name, spec.source);
+            if spec.is_template() && !registry.has_template(&template_name) {
+                let text = blueprint
+                    .templates
+                    .get(&spec.source)
+                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+                    .unwrap_or_default();
+                registry
+                    .register_template_string(&template_name, text)
+                    .map_err(|error| Error::Template {
+                        blueprint: blueprint.name.clone(),
+                        file: format!("templates/{}", spec.source),
+                        line: error.pos().map(|(line, _)| line),
+                        message: error.reason().to_string(),
+                    })?;
+            }
+            for item in items(&context, spec.each) {
+                let target = registry
+                    .render_template(&spec.target, &item)
+                    .map_err(|error| Error::Template {
+                        blueprint: blueprint.name.clone(),
+                        file: format!("blueprint.yaml (the target of `{}`)", spec.source),
+                        line: None,
+                        message: error.reason().to_string(),
+                    })?;
+                let path = RepoPath::new(&target).map_err(|reason| Error::Target {
+                    blueprint: blueprint.name.clone(),
+                    target: target.clone(),
+                    reason,
+                })?;
+                let content = if spec.is_template() {
+                    registry
+                        .render(&template_name, &item)
+                        .map_err(template_error)?
+                        .into_bytes()
+                } else {
+                    blueprint
+                        .templates
+                        .get(&spec.source)
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                if let Some(first) = rendered.get(&path) {
+                    return Err(Error::Collision {
+                        path: path.to_string(),
+                        first: first.blueprint.clone(),
+                        second: blueprint.name.clone(),
+                    });
+                }
+                rendered.insert(
+                    path,
+                    RenderedFile {
+                        blueprint: blueprint.name.clone(),
+                        version: blueprint.version.clone(),
+                        content,
+                    },
+                );
+            }
+        }
+    }
+    Ok(rendered)
+}
+
+/// The values every template sees (see blueprints/README.md).
+fn context(catalog: &Catalog, input: &Input<'_>) -> Value {
+    let config = input.config;
+    let pins: BTreeMap<&str, String> = catalog
+        .pins()
+        .iter()
+        .map(|(key, pin)| (key.as_str(), pin.uses()))
+        .collect();
+    json!({
+        "platform": {
+            "name": config.name,
+            "level": input.level,
+            "gitops": config.gitops,
+            "policy": config.policy,
+            "provider": config.provider,
+            "repo": config.repo.clone().unwrap_or_default(),
+        },
+        "applications": config.applications,
+        "environments": config.environments.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
+        "clusters": config.clusters,
+        "roadmap": {
+            "reached": input.level,
+            "target": Level::MAX,
+            "steps": input.roadmap,
+        },
+        "pins": pins,
+    })
+}
+
+/// The context once, or once per item of `each` with the item under its name.
+fn items(context: &Value, each: Option<Each>) -> Vec<Value> {
+    let (list, name) = match each {
+        None => return vec![context.clone()],
+        Some(Each::Applications) => ("applications", "app"),
+        Some(Each::Environments) => ("environments", "environment"),
+        Some(Each::Clusters) => ("clusters", "cluster"),
+    };
+    context[list]
+        .as_array()
+        .map(|values| {
+            values
+                .iter()
+                .map(|value| {
+                    let mut item = context.clone();
+                    item[name] = value.clone();
+                    item
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

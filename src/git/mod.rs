@@ -1,0 +1,105 @@
+//! git through libgit2: create a repository, commit, and ask which files have
+//! uncommitted changes.
+
+use std::path::{Path, PathBuf};
+
+use git2::{IndexAddOption, Repository, Signature, Status, StatusOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("git has no author identity: `user.name` and `user.email` are not set")]
+    NoIdentity,
+    #[error("git failed in `{}`: {message}", .path.display())]
+    Git { path: PathBuf, message: String },
+}
+
+fn git_error(path: &Path) -> impl Fn(git2::Error) -> Error + '_ {
+    move |error| Error::Git {
+        path: path.to_path_buf(),
+        message: error.message().to_string(),
+    }
+}
+
+/// The author and committer from git's configuration (the global and system files),
+/// or an error naming what is missing. Checked before anything is created.
+pub fn configured_signature() -> Result<Signature<'static>, Error> {
+    let config = git2::Config::open_default().map_err(|_| Error::NoIdentity)?;
+    let name = config
+        .get_string("user.name")
+        .map_err(|_| Error::NoIdentity)?;
+    let email = config
+        .get_string("user.email")
+        .map_err(|_| Error::NoIdentity)?;
+    Signature::now(&name, &email).map_err(|_| Error::NoIdentity)
+}
+
+/// Creates a repository in `dir` (which may exist).
+pub fn init(dir: &Path) -> Result<Repository, Error> {
+    Repository::init(dir).map_err(git_error(dir))
+}
+
+/// Commits every file of the working tree (honouring `.gitignore`) with `message`.
+pub fn commit_all(
+    repository: &Repository,
+    signature: &Signature<'_>,
+    message: &str,
+) -> Result<git2::Oid, Error> {
+    let path = repository
+        .workdir()
+        .unwrap_or_else(|| repository.path())
+        .to_path_buf();
+    let error = git_error(&path);
+    let mut index = repository.index().map_err(&error)?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(&error)?;
+    index.write().map_err(&error)?;
+    let tree_id = index.write_tree().map_err(&error)?;
+    let tree = repository.find_tree(tree_id).map_err(&error)?;
+    let parent = match repository.head() {
+        Ok(head) => Some(head.peel_to_commit().map_err(&error)?),
+        Err(_) => None, // the first commit
+    };
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repository
+        .commit(Some("HEAD"), signature, signature, message, &tree, &parents)
+        .map_err(&error)
+}
+
+/// Of `paths` (relative to the working tree of the repository containing `root`),
+/// those with uncommitted changes. Outside a git repository nothing is known to
+/// be uncommitted, and the list is empty.
+pub fn uncommitted(root: &Path, paths: &[String]) -> Result<Vec<String>, Error> {
+    let Ok(repository) = Repository::discover(root) else {
+        return Ok(Vec::new());
+    };
+    let Some(workdir) = repository.workdir() else {
+        return Ok(Vec::new());
+    };
+    let workdir = workdir.canonicalize().map_err(|error| Error::Git {
+        path: workdir.to_path_buf(),
+        message: error.to_string(),
+    })?;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let prefix = root.strip_prefix(&workdir).unwrap_or(Path::new(""));
+    let mut options = StatusOptions::new();
+    options.include_untracked(true).include_ignored(false);
+    let statuses = repository
+        .statuses(Some(&mut options))
+        .map_err(git_error(&workdir))?;
+    let dirty: std::collections::HashSet<String> = statuses
+        .iter()
+        .filter(|entry| {
+            entry.status() != Status::CURRENT && !entry.status().contains(Status::IGNORED)
+        })
+        .filter_map(|entry| entry.path().ok().map(str::to_string))
+        .collect();
+    Ok(paths
+        .iter()
+        .filter(|path| {
+            let in_repo = prefix.join(path.as_str());
+            dirty.contains(&in_repo.to_string_lossy().replace('\\', "/"))
+        })
+        .cloned()
+        .collect())
+}

@@ -1,0 +1,125 @@
+//! Scaffolding: render the blueprints a level needs, compare with the repository
+//! and its lock, and write the difference safely.
+//!
+//! Computing ([`prepare`]) and writing ([`write`]) are separate: `--dry-run` prints
+//! the same change set that a real run writes, and `levelup pr` will compute it
+//! against a commit instead of the working directory.
+
+mod changeset;
+mod lock;
+mod tree;
+mod writer;
+
+use std::path::PathBuf;
+
+pub use changeset::{Action, Change, ChangeSet, Operation};
+pub use lock::{Lock, LockEntry, sha256_hex};
+pub use tree::{MemoryTree, Tree, WorkTree, contained};
+pub use writer::write;
+
+use crate::blueprint::{self, Catalog, RoadmapStep};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Language, Level, Pack};
+use crate::plan::{Plan, Request};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot write `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("refusing to follow `{}`, a symbolic link that leads outside the repository (writing `{path}`)", .link.display())]
+    Escapes { path: String, link: PathBuf },
+    #[error("stopped on purpose after {after} operations")]
+    Injected { after: usize },
+    #[error("the lock is invalid: {0}")]
+    Lock(Diagnostic),
+    #[error(transparent)]
+    Blueprint(#[from] blueprint::Error),
+}
+
+/// The blueprints named by the steps of levels 1 to `level`, in plan order, once each.
+pub fn blueprints_for(pack: &Pack, level: Level) -> Vec<String> {
+    let plan = Plan::new(
+        pack,
+        Request::uniform(pack, crate::model::Baseline::NOTHING, level),
+    );
+    let mut names: Vec<String> = Vec::new();
+    for planned in &plan.steps {
+        for name in &planned.step.blueprints {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The steps above `level`, for the roadmap document.
+pub fn roadmap_after(pack: &Pack, level: Level, language: &Language) -> Vec<RoadmapStep> {
+    let Some(target) = Level::new(Level::MAX) else {
+        return Vec::new();
+    };
+    let plan = Plan::new(pack, Request::uniform(pack, level.into(), target));
+    plan.steps
+        .iter()
+        .map(|planned| RoadmapStep {
+            id: planned.step.id.to_string(),
+            level: planned.step.level,
+            dimension: pack
+                .dimension(planned.step.dimension)
+                .name
+                .get(language)
+                .to_string(),
+            title: planned.step.title.get(language).to_string(),
+            done_when: planned
+                .step
+                .done_when
+                .iter()
+                .map(|item| item.get(language).to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+/// Everything `apply` would do to bring the repository in `tree` to `level`.
+pub fn prepare(
+    tree: &dyn Tree,
+    pack: &Pack,
+    catalog: &Catalog,
+    config: &Config,
+    level: Level,
+    force: bool,
+) -> Result<ChangeSet, Error> {
+    let lock_path = Lock::path();
+    let old = match tree.read(&lock_path)? {
+        None => None,
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            Some(Lock::parse(&PathBuf::from(lock_path.as_str()), &text).map_err(Error::Lock)?)
+        }
+    };
+    let language = Language::new(config.language.clone());
+    let input = blueprint::Input {
+        config,
+        level,
+        blueprints: blueprints_for(pack, level),
+        roadmap: roadmap_after(pack, level, &language),
+    };
+    let rendered = blueprint::render(catalog, &input)?;
+    let dimensions = pack
+        .dimensions
+        .iter()
+        .map(|dimension| (dimension.id.clone(), level.number()))
+        .collect();
+    ChangeSet::compute(
+        tree,
+        old.as_ref(),
+        &rendered,
+        Lock::new(level.number(), dimensions),
+        force,
+    )
+}

@@ -1,0 +1,259 @@
+//! Writes a change set to disk as one transaction, as far as a filesystem allows.
+//!
+//! Every new content is first written to a staging folder inside `.levelup/` (on
+//! the same filesystem, so renames are atomic). The write phase is then a short
+//! series of renames: an existing file is moved aside, the staged one moved in.
+//! If any step fails, the steps done so far are undone in reverse, so the
+//! repository is left as it was. The operations come in order with the lock last.
+
+use std::path::{Path, PathBuf};
+
+use super::Error;
+use super::changeset::Operation;
+use super::tree::contained;
+use crate::repo_path::STATE_DIR;
+
+/// Applies `operations` below `root`. `fail_after` makes the write phase fail after
+/// that many operations, for tests of the rollback.
+pub fn write(
+    root: &Path,
+    operations: &[Operation],
+    fail_after: Option<usize>,
+) -> Result<(), Error> {
+    if operations.is_empty() {
+        return Ok(());
+    }
+    let targets = operations
+        .iter()
+        .map(|operation| contained(root, &operation.path))
+        .collect::<Result<Vec<PathBuf>, Error>>()?;
+
+    let mut created_dirs = Vec::new();
+    let state_dir = root.join(STATE_DIR);
+    create_dirs(&state_dir, &mut created_dirs)?;
+    let staging = state_dir.join(format!("staging-{}", std::process::id()));
+    let result = stage_and_commit(
+        &staging,
+        operations,
+        &targets,
+        fail_after,
+        &mut created_dirs,
+    );
+    // The staging folder holds only copies: removing it loses nothing.
+    let _ = std::fs::remove_dir_all(&staging);
+    if result.is_err() {
+        remove_empty_dirs(&created_dirs);
+    }
+    result
+}
+
+/// What the write phase did to one target, so it can be undone.
+enum Done {
+    /// A new file was moved into place where there was none.
+    Placed(PathBuf),
+    /// The old file was moved aside to the backup path; maybe a new one placed.
+    Replaced {
+        target: PathBuf,
+        backup: PathBuf,
+        placed: bool,
+    },
+}
+
+fn stage_and_commit(
+    staging: &Path,
+    operations: &[Operation],
+    targets: &[PathBuf],
+    fail_after: Option<usize>,
+    created_dirs: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
+    create_dirs(staging, created_dirs)?;
+    for (index, operation) in operations.iter().enumerate() {
+        if let Some(content) = &operation.content {
+            let staged = staging.join(format!("{index}.new"));
+            std::fs::write(&staged, content).map_err(|source| Error::Io {
+                path: staged,
+                source,
+            })?;
+        }
+    }
+
+    let mut done: Vec<Done> = Vec::new();
+    let result = (|| {
+        for (index, (operation, target)) in operations.iter().zip(targets).enumerate() {
+            if fail_after == Some(index) {
+                return Err(Error::Injected { after: index });
+            }
+            let exists = std::fs::symlink_metadata(target).is_ok();
+            let backup = staging.join(format!("{index}.old"));
+            if exists {
+                rename(target, &backup)?;
+                done.push(Done::Replaced {
+                    target: target.clone(),
+                    backup: backup.clone(),
+                    placed: false,
+                });
+            }
+            if operation.content.is_some() {
+                if let Some(parent) = target.parent() {
+                    create_dirs(parent, created_dirs)?;
+                }
+                rename(&staging.join(format!("{index}.new")), target)?;
+                match done.last_mut() {
+                    Some(Done::Replaced { placed, .. }) if exists => *placed = true,
+                    _ => done.push(Done::Placed(target.clone())),
+                }
+            }
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for step in done.into_iter().rev() {
+            // Undo as much as possible; the first error is the one reported.
+            match step {
+                Done::Placed(target) => {
+                    let _ = std::fs::remove_file(&target);
+                }
+                Done::Replaced {
+                    target,
+                    backup,
+                    placed,
+                } => {
+                    if placed {
+                        let _ = std::fs::remove_file(&target);
+                    }
+                    let _ = std::fs::rename(&backup, &target);
+                }
+            }
+        }
+    }
+    result
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        path: to.to_path_buf(),
+        source,
+    })
+}
+
+/// Creates `dir` and its missing parents, remembering which ones it created.
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|ancestor| !ancestor.exists())
+        .collect();
+    for ancestor in missing.into_iter().rev() {
+        std::fs::create_dir(ancestor).map_err(|source| Error::Io {
+            path: ancestor.to_path_buf(),
+            source,
+        })?;
+        created.push(ancestor.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Removes the folders created for a write that was rolled back, deepest first.
+fn remove_empty_dirs(created: &[PathBuf]) {
+    for dir in created.iter().rev() {
+        // Fails harmlessly on a folder that is not empty.
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo_path::RepoPath;
+
+    fn operation(path: &str, content: Option<&str>) -> Operation {
+        Operation {
+            path: RepoPath::any(path).expect("valid path"),
+            content: content.map(|text| text.as_bytes().to_vec()),
+        }
+    }
+
+    /// Every file below `root` with its content, for comparing trees.
+    fn snapshot(root: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = crate::files::on_disk(root, &|_| true)
+            .expect("readable")
+            .into_iter()
+            .map(|file| {
+                (
+                    file.path.display().to_string(),
+                    String::from_utf8_lossy(&file.bytes).into_owned(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn dirs(root: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    found.push(path.clone());
+                    stack.push(path);
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn writes_replaces_and_deletes() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(root.path().join("old.txt"), "old").expect("write");
+        std::fs::write(root.path().join("gone.txt"), "gone").expect("write");
+        let operations = [
+            operation("a/b/new.txt", Some("new")),
+            operation("old.txt", Some("replaced")),
+            operation("gone.txt", None),
+            operation(".levelup/lock.yaml", Some("lock")),
+        ];
+        write(root.path(), &operations, None).expect("write succeeds");
+        assert_eq!(
+            snapshot(root.path()),
+            [
+                (".levelup/lock.yaml".to_string(), "lock".to_string()),
+                ("a/b/new.txt".to_string(), "new".to_string()),
+                ("old.txt".to_string(), "replaced".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_midway_leaves_no_trace() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(root.path().join("keep.txt"), "original").expect("write");
+        std::fs::write(root.path().join("delete-me.txt"), "still here").expect("write");
+        let before = snapshot(root.path());
+        let dirs_before = dirs(root.path());
+        let operations = [
+            operation("deep/new/file.txt", Some("new")),
+            operation("keep.txt", Some("changed")),
+            operation("delete-me.txt", None),
+            operation("later.txt", Some("never written")),
+            operation(".levelup/lock.yaml", Some("lock")),
+        ];
+        for fail_after in 0..operations.len() {
+            let error =
+                write(root.path(), &operations, Some(fail_after)).expect_err("injected failure");
+            assert!(matches!(error, Error::Injected { .. }));
+            assert_eq!(
+                snapshot(root.path()),
+                before,
+                "files after failing at {fail_after}"
+            );
+            assert_eq!(
+                dirs(root.path()),
+                dirs_before,
+                "folders after failing at {fail_after}"
+            );
+        }
+    }
+}

@@ -1,0 +1,567 @@
+//! `levelup init` and `levelup apply`: the scaffold engine, end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+use crate::support::{code, stderr, stdout};
+
+/// A home with a git identity, and a folder to create platforms in.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let workspace = Workspace {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        };
+        std::fs::create_dir_all(workspace.home()).expect("home");
+        std::fs::write(
+            workspace.home().join(".gitconfig"),
+            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
+        )
+        .expect("gitconfig");
+        workspace
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Runs levelup in `cwd` with this workspace's home.
+    fn run(&self, cwd: &Path, args: &[&str]) -> Output {
+        Command::cargo_bin("levelup")
+            .expect("binary")
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("levelup runs")
+    }
+
+    /// `levelup init platform --level N` with one application; returns the repository.
+    fn init(&self, level: &str, extra: &[&str]) -> PathBuf {
+        let mut args = vec![
+            "init",
+            "platform",
+            "--level",
+            level,
+            "--app",
+            "shop=ghcr.io/acme/shop:1.2.0:8080",
+        ];
+        args.extend_from_slice(extra);
+        let output = self.run(self.dir.path(), &args);
+        assert_eq!(code(&output), 0, "init failed: {}", stderr(&output));
+        self.path("platform")
+    }
+
+    fn git(&self, repo: &Path, args: &[&str]) -> String {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .env("HOME", self.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// A copy of a built-in blueprint in a folder of its own, to change.
+    fn blueprint_copy(&self, name: &str) -> PathBuf {
+        let root = self.path("custom-blueprints");
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("blueprints")
+                .join(name),
+            &root.join(name),
+        );
+        root
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("readable");
+    assert!(text.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("writable");
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Every file below `root` (`.git` left out) with its modification time and bytes.
+fn tree_state(root: &Path) -> Vec<(String, std::time::SystemTime, Vec<u8>)> {
+    let mut files: Vec<_> = levelup::files::on_disk(root, &|path| !path.starts_with(".git"))
+        .expect("readable")
+        .into_iter()
+        .map(|file| {
+            let modified = std::fs::metadata(root.join(&file.path))
+                .and_then(|metadata| metadata.modified())
+                .expect("mtime");
+            (file.path.display().to_string(), modified, file.bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
+
+#[test]
+fn init_creates_a_committed_repository() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    assert_eq!(
+        workspace.git(&repo, &["status", "--porcelain"]),
+        "",
+        "everything is committed"
+    );
+    assert_eq!(
+        workspace
+            .git(&repo, &["log", "--format=%an <%ae>|%s"])
+            .trim(),
+        "Test User <test@example.com>|Scaffold platform platform at level 1 with levelup"
+    );
+    // The generated tree, apart from the roadmap (it follows the content) and the
+    // content-addressed base texts (they repeat the files).
+    let mut snapshot = String::new();
+    for (path, _, bytes) in tree_state(&repo) {
+        if path.starts_with(".levelup/base/") || path == "docs/roadmap.md" {
+            continue;
+        }
+        snapshot.push_str(&format!(
+            "=== {path}\n{}\n",
+            String::from_utf8_lossy(&bytes)
+        ));
+    }
+    insta::assert_snapshot!(snapshot);
+    assert!(read(&repo.join("docs/roadmap.md")).contains("## Level 2: Operate"));
+}
+
+#[test]
+fn init_writes_a_config_levelup_reads_back_with_comments() {
+    let workspace = Workspace::new();
+    let repo = workspace.init(
+        "2",
+        &["--gitops", "argocd", "--policy", "vap", "--provider", "aws"],
+    );
+    let config = read(&repo.join("levelup.yaml"));
+    assert!(config.contains("# levelup reads this file and never rewrites it."));
+    let parsed = levelup::config::load(&repo).expect("valid config");
+    assert_eq!(parsed.gitops.as_str(), "argocd");
+    assert_eq!(parsed.policy.as_str(), "vap");
+    assert_eq!(parsed.provider.as_str(), "aws");
+    assert_eq!(parsed.applications[0].image, "ghcr.io/acme/shop:1.2.0");
+}
+
+#[test]
+fn init_refuses_a_folder_with_a_levelup_yaml() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let before = tree_state(&repo);
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "2"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with("error: `platform` already holds a `levelup.yaml`\nhint: ")
+    );
+    assert_eq!(tree_state(&repo), before);
+}
+
+#[test]
+fn init_without_a_git_identity_creates_nothing() {
+    let workspace = Workspace::new();
+    std::fs::remove_file(workspace.home().join(".gitconfig")).expect("remove");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: git has no author identity: `user.name` and `user.email` are not set\n\
+         hint: set them with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`\n"
+    );
+    assert!(!workspace.path("platform").exists());
+}
+
+#[test]
+fn a_second_apply_changes_nothing() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("2", &[]);
+    let before = tree_state(&repo);
+    let output = workspace.run(&repo.join("apps"), &["apply", "--to", "2"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "nothing to change: the repository is at level 2\n"
+    );
+    assert_eq!(
+        tree_state(&repo),
+        before,
+        "no file written, no timestamp touched"
+    );
+}
+
+#[test]
+fn dry_run_prints_the_diff_and_writes_nothing() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let before = tree_state(&repo);
+    let output = workspace.run(&repo, &["apply", "--to", "2", "--dry-run"]);
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("--- a/README.md\n+++ b/README.md\n"), "{out}");
+    assert!(
+        out.contains(
+            "-levelup, currently up to **level 1**.\n+levelup, currently up to **level 2**.\n"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n"), "{out}");
+    assert_eq!(tree_state(&repo), before);
+}
+
+#[test]
+fn apply_then_reapply_is_a_no_op() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let output = workspace.run(&repo, &["apply", "--to", "3"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n"
+    );
+    let lock = read(&repo.join(".levelup/lock.yaml"));
+    assert!(lock.contains("\nlevel: 3\n"), "{lock}");
+    workspace.git(&repo, &["add", "-A"]);
+    workspace.git(&repo, &["commit", "-qm", "level 3"]);
+    let before = tree_state(&repo);
+    let again = workspace.run(&repo, &["apply", "--to", "3"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(tree_state(&repo), before);
+}
+
+/// A copy of `app-kustomize` whose deployment asks for more memory.
+fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
+    let root = workspace.blueprint_copy("app-kustomize");
+    let manifest = root.join("app-kustomize/blueprint.yaml");
+    replace_in(&manifest, "version: 1.0.0", "version: 1.1.0");
+    replace_in(
+        &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
+        "memory: 256Mi",
+        "memory: 512Mi",
+    );
+    root
+}
+
+#[test]
+fn a_user_edit_survives_a_blueprint_update() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join(DEPLOYMENT), "replicas: 2", "replicas: 5");
+    workspace.git(&repo, &["commit", "-qam", "scale the shop"]);
+    let blueprints = bigger_memory_blueprints(&workspace);
+    let output = workspace.run(
+        &repo,
+        &[
+            "--blueprints",
+            blueprints.to_str().expect("utf-8"),
+            "apply",
+            "--to",
+            "1",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 23 unchanged\n"
+    );
+    let deployment = read(&repo.join(DEPLOYMENT));
+    assert!(
+        deployment.contains("replicas: 5"),
+        "the user's edit is kept"
+    );
+    assert!(
+        deployment.contains("memory: 512Mi"),
+        "the blueprint's change is merged"
+    );
+    let lock = read(&repo.join(".levelup/lock.yaml"));
+    assert!(lock.contains("version: 1.1.0"), "{lock}");
+}
+
+#[test]
+fn overlapping_edits_leave_conflict_markers() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join(DEPLOYMENT), "memory: 256Mi", "memory: 1Gi");
+    workspace.git(&repo, &["commit", "-qam", "more memory"]);
+    let blueprints = bigger_memory_blueprints(&workspace);
+    let output = workspace.run(
+        &repo,
+        &[
+            "--blueprints",
+            blueprints.to_str().expect("utf-8"),
+            "apply",
+            "--to",
+            "1",
+        ],
+    );
+    assert_eq!(code(&output), 4, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 23 unchanged\n"
+    );
+    let deployment = read(&repo.join(DEPLOYMENT));
+    assert!(
+        deployment.contains("<<<<<<< ours\n              memory: 1Gi\n=======\n              memory: 512Mi\n>>>>>>> theirs\n"),
+        "{deployment}"
+    );
+    // Once resolved and committed, a re-run leaves the user's resolution alone.
+    replace_in(
+        &repo.join(DEPLOYMENT),
+        "<<<<<<< ours\n              memory: 1Gi\n=======\n              memory: 512Mi\n>>>>>>> theirs\n",
+        "              memory: 1Gi\n",
+    );
+    workspace.git(&repo, &["commit", "-qam", "resolve"]);
+    let again = workspace.run(
+        &repo,
+        &[
+            "--blueprints",
+            blueprints.to_str().expect("utf-8"),
+            "apply",
+            "--to",
+            "1",
+        ],
+    );
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(read(&repo.join(DEPLOYMENT)).contains("memory: 1Gi"));
+}
+
+#[test]
+fn force_overwrites_user_edits_and_says_which() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join(DEPLOYMENT), "memory: 256Mi", "memory: 1Gi");
+    workspace.git(&repo, &["commit", "-qam", "more memory"]);
+    let blueprints = bigger_memory_blueprints(&workspace);
+    let output = workspace.run(
+        &repo,
+        &[
+            "--blueprints",
+            blueprints.to_str().expect("utf-8"),
+            "apply",
+            "--to",
+            "1",
+            "--force",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("overwritten   apps/base/shop/deployment.yaml\n"));
+    assert!(read(&repo.join(DEPLOYMENT)).contains("memory: 512Mi"));
+}
+
+#[test]
+fn a_deleted_file_stays_deleted() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    workspace.git(&repo, &["rm", "-q", "apps/overlays/dev/namespace.yaml"]);
+    workspace.git(&repo, &["commit", "-qm", "no namespace"]);
+    let output = workspace.run(&repo, &["apply", "--to", "2"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("kept deleted  apps/overlays/dev/namespace.yaml\n"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!repo.join("apps/overlays/dev/namespace.yaml").exists());
+}
+
+#[test]
+fn files_no_longer_generated_are_removed_unless_edited() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    // The user edits one environment's namespace; then drops two environments.
+    replace_in(
+        &repo.join("apps/overlays/staging/namespace.yaml"),
+        "name: staging",
+        "name: staging # ours",
+    );
+    replace_in(
+        &repo.join("levelup.yaml"),
+        "environments: [dev, staging, production]",
+        "environments: [dev]",
+    );
+    workspace.git(&repo, &["commit", "-qam", "one environment"]);
+    let output = workspace.run(&repo, &["apply", "--to", "1"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("removed       apps/overlays/production/namespace.yaml\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("kept (edited, no longer generated) apps/overlays/staging/namespace.yaml\n"),
+        "{out}"
+    );
+    assert!(
+        !repo.join("apps/overlays/production").exists()
+            || !repo
+                .join("apps/overlays/production/namespace.yaml")
+                .exists()
+    );
+    assert!(read(&repo.join("apps/overlays/staging/namespace.yaml")).contains("# ours"));
+}
+
+#[test]
+fn uncommitted_changes_block_apply_unless_forced() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join("README.md"), "# ", "# Our ");
+    let before = tree_state(&repo);
+    let output = workspace.run(&repo, &["apply", "--to", "2"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stderr(&output),
+        "error: a file with uncommitted changes would be changed: README.md\n\
+         hint: commit or stash them first, or pass `--force` to proceed anyway\n"
+    );
+    assert_eq!(tree_state(&repo), before);
+    // levelup.yaml is exempt: editing it is how a user asks for a change.
+    let forced = workspace.run(&repo, &["apply", "--to", "2", "--force"]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert!(read(&repo.join("README.md")).contains("level 2"));
+}
+
+#[test]
+fn an_uncommitted_levelup_yaml_does_not_block() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join("levelup.yaml"), "# target: 3", "target: 2");
+    let output = workspace.run(&repo, &["apply"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(read(&repo.join(".levelup/lock.yaml")).contains("\nlevel: 2\n"));
+}
+
+#[test]
+fn hostile_blueprints_cannot_write_outside_the_repository() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    for (name, message) in [
+        (
+            "escape",
+            "error: blueprint `escape` writes outside the repository: `../outside.txt`: the path has a `..` segment\n",
+        ),
+        (
+            "absolute",
+            "error: blueprint `absolute` writes outside the repository: `/tmp/levelup-absolute-target.txt`: the path is absolute\n",
+        ),
+    ] {
+        let blueprints = workspace.path(&format!("hostile-{name}"));
+        copy_tree(
+            &crate::support::fixture(&format!("blueprints/hostile/{name}")),
+            &blueprints.join(name),
+        );
+        let content = workspace.path(&format!("content-{name}"));
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+            &content,
+        );
+        replace_in(
+            &content.join("steps/technology/level-1-platform.yaml"),
+            "blueprints: [repository]",
+            &format!("blueprints: [repository, {name}]"),
+        );
+        let before = tree_state(&repo);
+        let output = workspace.run(
+            &repo,
+            &[
+                "--blueprints",
+                blueprints.to_str().expect("utf-8"),
+                "--content",
+                content.to_str().expect("utf-8"),
+                "apply",
+                "--to",
+                "1",
+            ],
+        );
+        assert_eq!(code(&output), 2, "{}", stderr(&output));
+        assert_eq!(stderr(&output), message);
+        assert_eq!(tree_state(&repo), before);
+        assert!(!workspace.path("outside.txt").exists());
+        assert!(!Path::new("/tmp/levelup-absolute-target.txt").exists());
+    }
+}
+
+#[test]
+fn a_symlink_out_of_the_repository_is_not_followed() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let outside = workspace.path("elsewhere");
+    std::fs::create_dir_all(&outside).expect("folder");
+    std::fs::remove_dir_all(repo.join("apps/overlays/dev")).expect("remove");
+    std::os::unix::fs::symlink(&outside, repo.join("apps/overlays/dev")).expect("symlink");
+    workspace.git(&repo, &["add", "-A"]);
+    workspace.git(&repo, &["commit", "-qm", "link"]);
+    let output = workspace.run(&repo, &["apply", "--to", "1", "--force"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: refusing to follow `"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).expect("readable").count(),
+        0,
+        "nothing written outside"
+    );
+}
+
+#[test]
+fn a_misspelt_key_in_levelup_yaml_is_named_with_its_line() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join("levelup.yaml"), "gitops: flux", "gitopps: flux");
+    let output = workspace.run(&repo, &["apply", "--to", "1"]);
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output).replace(&repo.display().to_string(), "<repo>");
+    assert!(
+        err.starts_with("error: <repo>/levelup.yaml:12: unknown field `gitopps`, expected one of"),
+        "{err}"
+    );
+    assert!(err.contains("\n  hint: did you mean `gitops`?\n"), "{err}");
+}
+
+#[test]
+fn apply_outside_a_platform_repository_explains() {
+    let workspace = Workspace::new();
+    let output = workspace.run(workspace.dir.path(), &["apply", "--to", "1"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).ends_with(
+        "hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n"
+    ));
+}
