@@ -80,15 +80,30 @@ pub fn render(
                         message: error.reason().to_string(),
                     })?;
             }
-            for item in items(&context, spec.each) {
-                let target = registry
-                    .render_template(&spec.target, &item)
+            // Compiled once per file spec, not once per item.
+            let target_name = format!("{template_name}#target");
+            if !registry.has_template(&target_name) {
+                registry
+                    .register_template_string(&target_name, &spec.target)
                     .map_err(|error| Error::Template {
                         blueprint: blueprint.name.clone(),
                         file: format!("blueprint.yaml (the target of `{}`)", spec.source),
                         line: None,
                         message: error.reason().to_string(),
                     })?;
+            }
+            for item in items(&context, spec.each) {
+                // Moved into a Handlebars context once, so neither call copies it again.
+                let item = handlebars::Context::from(item);
+                let target =
+                    registry
+                        .render_with_context(&target_name, &item)
+                        .map_err(|error| Error::Template {
+                            blueprint: blueprint.name.clone(),
+                            file: format!("blueprint.yaml (the target of `{}`)", spec.source),
+                            line: None,
+                            message: error.reason().to_string(),
+                        })?;
                 let path = RepoPath::new(&target).map_err(|reason| Error::Target {
                     blueprint: blueprint.name.clone(),
                     target: target.clone(),
@@ -96,7 +111,7 @@ pub fn render(
                 })?;
                 let content = if spec.is_template() {
                     registry
-                        .render(&template_name, &item)
+                        .render_with_context(&template_name, &item)
                         .map_err(template_error)?
                         .into_bytes()
                 } else {
@@ -127,15 +142,15 @@ pub fn render(
     Ok(rendered)
 }
 
-/// The values every template sees (see blueprints/README.md).
-fn context(catalog: &Catalog, input: &Input<'_>) -> Value {
+/// The values templates see (see blueprints/README.md).
+fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Value> {
     let config = input.config;
     let pins: BTreeMap<&str, String> = catalog
         .pins()
         .iter()
         .map(|(key, pin)| (key.as_str(), pin.uses()))
         .collect();
-    json!({
+    let context = json!({
         "platform": {
             "name": config.name,
             "level": input.level,
@@ -153,26 +168,38 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> Value {
             "steps": input.roadmap,
         },
         "pins": pins,
-    })
+    });
+    match context {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The context once, or once per item of `each` with the item under its name.
-fn items(context: &Value, each: Option<Each>) -> Vec<Value> {
+/// The roadmap (hundreds of steps) is only for files without `each`: copying it
+/// into every per-item context would dominate the time to render.
+fn items(context: &serde_json::Map<String, Value>, each: Option<Each>) -> Vec<Value> {
     let (list, name) = match each {
-        None => return vec![context.clone()],
+        None => return vec![Value::Object(context.clone())],
         Some(Each::Applications) => ("applications", "app"),
         Some(Each::Environments) => ("environments", "environment"),
         Some(Each::Clusters) => ("clusters", "cluster"),
     };
-    context[list]
-        .as_array()
+    let shared: serde_json::Map<String, Value> = context
+        .iter()
+        .filter(|(key, _)| key.as_str() != "roadmap")
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    context
+        .get(list)
+        .and_then(Value::as_array)
         .map(|values| {
             values
                 .iter()
                 .map(|value| {
-                    let mut item = context.clone();
-                    item[name] = value.clone();
-                    item
+                    let mut item = shared.clone();
+                    item.insert(name.to_string(), value.clone());
+                    Value::Object(item)
                 })
                 .collect()
         })

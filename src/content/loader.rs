@@ -151,15 +151,51 @@ struct Checker<'s> {
 /// Where a value was read from, for diagnostics.
 struct At<'a> {
     file: &'a SourceFile,
-    line: Option<usize>,
+    line: Line,
     key: String,
+}
+
+/// A line number, or how to find it: searching is only worth it for a problem.
+enum Line {
+    Known(Option<usize>),
+    /// Within a step's lines: the line of `field:`, then of `needle` after it.
+    InStep {
+        lines: Option<(usize, usize)>,
+        field: String,
+        needle: Option<String>,
+    },
+}
+
+impl Line {
+    fn resolve(&self, text: &str) -> Option<usize> {
+        match self {
+            Line::Known(line) => *line,
+            Line::InStep {
+                lines,
+                field,
+                needle,
+            } => lines.and_then(|(start, end)| {
+                let key_line = find_line(text, start, end, |line| {
+                    strip_item(line).starts_with(&format!("{field}:"))
+                });
+                match needle {
+                    Some(needle) => find_line(text, key_line.unwrap_or(start), end, |line| {
+                        line.contains(needle.as_str())
+                    })
+                    .or(key_line),
+                    None => key_line,
+                }
+                .or(Some(start))
+            }),
+        }
+    }
 }
 
 impl<'s> Checker<'s> {
     fn report(&mut self, at: &At<'_>, message: String, hint: Option<String>) {
         self.diagnostics.push(Diagnostic {
             file: self.source.display_path(at.file),
-            line: at.line,
+            line: at.line.resolve(&at.file.text),
             key: Some(at.key.clone()),
             message,
             hint,
@@ -169,22 +205,13 @@ impl<'s> Checker<'s> {
     fn at_step(&self, origin: &Origin, key: &str, needle: Option<&str>) -> At<'s> {
         let file: &'s SourceFile = &self.source.files()[origin.file];
         let field = key.split(['[', '.']).next().unwrap_or(key);
-        let line = origin.lines.and_then(|(start, end)| {
-            let key_line = find_line(&file.text, start, end, |line| {
-                strip_item(line).starts_with(&format!("{field}:"))
-            });
-            match needle {
-                Some(needle) => find_line(&file.text, key_line.unwrap_or(start), end, |line| {
-                    line.contains(needle)
-                })
-                .or(key_line),
-                None => key_line,
-            }
-            .or(Some(start))
-        });
         At {
             file,
-            line,
+            line: Line::InStep {
+                lines: origin.lines,
+                field: field.to_string(),
+                needle: needle.map(str::to_string),
+            },
             key: format!("steps[{}].{key}", origin.index),
         }
     }
@@ -258,9 +285,9 @@ impl<'s> Checker<'s> {
     fn skeleton(&mut self, raw: RawPack, file: &SourceFile) -> Skeleton {
         let at = |key: &str, needle: Option<&str>| At {
             file,
-            line: needle.and_then(|needle| {
+            line: Line::Known(needle.and_then(|needle| {
                 find_line(&file.text, 1, usize::MAX, |line| line.contains(needle))
-            }),
+            })),
             key: key.to_string(),
         };
         if raw.format != FORMAT {
@@ -857,7 +884,7 @@ impl<'s> Checker<'s> {
                     self.report(
                         &At {
                             file: pack_file,
-                            line,
+                            line: Line::Known(line),
                             key: format!("dimensions[{d}].topics[{t}].levels"),
                         },
                         format!(

@@ -109,9 +109,12 @@ impl ChangeSet {
         for (path, file) in rendered {
             let entry = old.and_then(|old| old.files.get(path.as_str()));
             let disk = tree.read(path)?;
+            // The base only matters when the file differs from the new output.
             let base = match entry {
-                Some(entry) => tree.read(&Lock::base_path(&entry.sha256))?,
-                None => None,
+                Some(entry) if disk.as_deref() != Some(file.content.as_slice()) => {
+                    tree.read(&Lock::base_path(&entry.sha256))?
+                }
+                _ => None,
             };
             let (action, after) = decide(
                 disk.as_deref(),
@@ -166,7 +169,8 @@ impl ChangeSet {
         let mut state = Vec::new();
         for (sha256, text) in &base_texts {
             let path = Lock::base_path(sha256);
-            if tree.read(&path)?.as_deref() != Some(*text) {
+            // Named by its hash: if it exists, it holds this text.
+            if !tree.contains(&path)? {
                 state.push(Operation {
                     path,
                     content: Some(text.to_vec()),
@@ -179,7 +183,7 @@ impl ChangeSet {
             .unwrap_or_default();
         for sha256 in dropped.difference(&kept) {
             let path = Lock::base_path(sha256);
-            if tree.read(&path)?.is_some() {
+            if tree.contains(&path)? {
                 state.push(Operation {
                     path,
                     content: None,

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 pub use changeset::{Action, Change, ChangeSet, Operation};
 pub use lock::{Lock, LockEntry, sha256_hex};
-pub use tree::{MemoryTree, Tree, WorkTree, contained};
+pub use tree::{Guard, MemoryTree, Tree, WorkTree};
 pub use writer::write;
 
 use crate::blueprint::{self, Catalog, RoadmapStep};

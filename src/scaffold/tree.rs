@@ -10,62 +10,94 @@ use crate::repo_path::RepoPath;
 pub trait Tree {
     /// The file's bytes, or `None` when there is no such file.
     fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, Error>;
+
+    /// Whether the file exists; trees where this is cheaper than reading say so.
+    fn contains(&self, path: &RepoPath) -> Result<bool, Error> {
+        Ok(self.read(path)?.is_some())
+    }
 }
 
 /// The working directory of a repository on disk.
 #[derive(Debug, Clone)]
 pub struct WorkTree {
-    root: PathBuf,
+    guard: Guard,
 }
 
 impl WorkTree {
     pub fn new(root: &Path) -> WorkTree {
         WorkTree {
-            root: root.to_path_buf(),
+            guard: Guard::new(root),
         }
     }
 
     pub fn root(&self) -> &Path {
-        &self.root
+        &self.guard.root
     }
 }
 
 impl Tree for WorkTree {
     fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, Error> {
-        let full = contained(&self.root, path)?;
+        if self.guard.canonical_root.is_none() {
+            return Ok(None); // the repository does not exist yet
+        }
+        let full = self.guard.contained(path)?;
         match std::fs::read(&full) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Io { path: full, source }),
         }
     }
+
+    fn contains(&self, path: &RepoPath) -> Result<bool, Error> {
+        if self.guard.canonical_root.is_none() {
+            return Ok(false);
+        }
+        Ok(self.guard.contained(path)?.is_file())
+    }
 }
 
-/// `path` below `root`, refusing any path whose existing part is a symbolic link
-/// that points outside `root`: a repository cannot redirect levelup's writes.
-pub fn contained(root: &Path, path: &RepoPath) -> Result<PathBuf, Error> {
-    let full = path.under(root);
-    let Ok(canonical_root) = root.canonicalize() else {
-        return Ok(full); // the repository does not exist yet: nothing can point out
-    };
-    let mut current = root.to_path_buf();
-    for segment in path.as_str().split('/') {
-        current.push(segment);
-        match std::fs::symlink_metadata(&current) {
-            Ok(metadata) if metadata.file_type().is_symlink() => {
-                let target = current.canonicalize().unwrap_or_default();
-                if !target.starts_with(&canonical_root) {
-                    return Err(Error::Escapes {
-                        path: path.to_string(),
-                        link: current,
-                    });
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break, // from here on nothing exists yet
+/// Keeps paths inside a repository: resolves `root` once, then checks each path.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    root: PathBuf,
+    /// The root with symbolic links resolved; `None` while it does not exist.
+    canonical_root: Option<PathBuf>,
+}
+
+impl Guard {
+    pub fn new(root: &Path) -> Guard {
+        Guard {
+            root: root.to_path_buf(),
+            canonical_root: root.canonicalize().ok(),
         }
     }
-    Ok(full)
+
+    /// `path` below the root, refusing any path whose existing part is a symbolic
+    /// link that points outside: a repository cannot redirect levelup's writes.
+    pub fn contained(&self, path: &RepoPath) -> Result<PathBuf, Error> {
+        let full = path.under(&self.root);
+        let Some(canonical_root) = &self.canonical_root else {
+            return Ok(full); // the repository does not exist yet: nothing can point out
+        };
+        let mut current = self.root.clone();
+        for segment in path.as_str().split('/') {
+            current.push(segment);
+            match std::fs::symlink_metadata(&current) {
+                Ok(metadata) if metadata.file_type().is_symlink() => {
+                    let target = current.canonicalize().unwrap_or_default();
+                    if !target.starts_with(canonical_root) {
+                        return Err(Error::Escapes {
+                            path: path.to_string(),
+                            link: current,
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break, // from here on nothing exists yet
+            }
+        }
+        Ok(full)
+    }
 }
 
 /// A tree in memory, for tests and for computing a change set before anything exists.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::Error;
 use super::changeset::Operation;
-use super::tree::contained;
+use super::tree::Guard;
 use crate::repo_path::STATE_DIR;
 
 /// Applies `operations` below `root`. `fail_after` makes the write phase fail after
@@ -23,9 +23,10 @@ pub fn write(
     if operations.is_empty() {
         return Ok(());
     }
+    let guard = Guard::new(root);
     let targets = operations
         .iter()
-        .map(|operation| contained(root, &operation.path))
+        .map(|operation| guard.contained(&operation.path))
         .collect::<Result<Vec<PathBuf>, Error>>()?;
 
     let mut created_dirs = Vec::new();
