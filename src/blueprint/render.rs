@@ -104,11 +104,19 @@ pub fn render(
                             line: None,
                             message: error.reason().to_string(),
                         })?;
-                let path = RepoPath::new(&target).map_err(|reason| Error::Target {
-                    blueprint: blueprint.name.clone(),
-                    target: target.clone(),
-                    reason,
-                })?;
+                let path = RepoPath::new(&target)
+                    .and_then(|path| {
+                        if path.as_str() == crate::config::FILE_NAME {
+                            Err("`levelup.yaml` is the user's file, never generated".to_string())
+                        } else {
+                            Ok(path)
+                        }
+                    })
+                    .map_err(|reason| Error::Target {
+                        blueprint: blueprint.name.clone(),
+                        target: target.clone(),
+                        reason,
+                    })?;
                 let content = if spec.is_template() {
                     registry
                         .render_with_context(&template_name, &item)

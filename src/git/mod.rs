@@ -1,9 +1,13 @@
 //! git through libgit2: create a repository, commit, and ask which files have
 //! uncommitted changes.
 
+mod tree;
+
 use std::path::{Path, PathBuf};
 
 use git2::{IndexAddOption, Repository, Signature, Status, StatusOptions};
+
+pub use tree::CommitTree;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -31,6 +31,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read `{path}` from the tree: {message}")]
+    Read { path: String, message: String },
     #[error("refusing to follow `{}`, a symbolic link that leads outside the repository (writing `{path}`)", .link.display())]
     Escapes { path: String, link: PathBuf },
     #[error("stopped on purpose after {after} operations")]

@@ -565,3 +565,115 @@ fn apply_outside_a_platform_repository_explains() {
         "hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n"
     ));
 }
+
+/// Applies with one extra blueprint from `tests/fixtures/blueprints/<group>/<name>`,
+/// named by the level-1 manifests step; returns the output.
+fn apply_with_extra_blueprint(
+    workspace: &Workspace,
+    repo: &Path,
+    group: &str,
+    name: &str,
+) -> Output {
+    let blueprints = workspace.path(&format!("{group}-{name}"));
+    copy_tree(
+        &crate::support::fixture(&format!("blueprints/{group}/{name}")),
+        &blueprints.join(name),
+    );
+    let content = workspace.path(&format!("content-{group}-{name}"));
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        &content,
+    );
+    replace_in(
+        &content.join("steps/technology/level-1-platform.yaml"),
+        "blueprints: [repository]",
+        &format!("blueprints: [repository, {name}]"),
+    );
+    workspace.run(
+        repo,
+        &[
+            "--blueprints",
+            blueprints.to_str().expect("utf-8"),
+            "--content",
+            content.to_str().expect("utf-8"),
+            "apply",
+            "--to",
+            "1",
+        ],
+    )
+}
+
+#[test]
+fn a_template_syntax_error_names_the_blueprint_file_and_line() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let before = tree_state(&repo);
+    let output = apply_with_extra_blueprint(&workspace, &repo, "broken", "syntax");
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let err = stderr(&output).replace(
+        &workspace.path("broken-syntax").display().to_string(),
+        "<blueprints>",
+    );
+    assert!(
+        err.starts_with(
+            "error: <blueprints>/syntax/templates/note.md.hbs:5: invalid handlebars syntax"
+        ),
+        "{err}"
+    );
+    assert_eq!(tree_state(&repo), before);
+}
+
+#[test]
+fn a_missing_template_value_names_the_blueprint_file_and_line() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let before = tree_state(&repo);
+    let output = apply_with_extra_blueprint(&workspace, &repo, "broken", "missing-value");
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("error: blueprint `missing-value`, templates/note.md.hbs, line 4: "),
+        "{err}"
+    );
+    assert!(err.contains("platform.owner"), "{err}");
+    assert_eq!(
+        tree_state(&repo),
+        before,
+        "a render failure changes nothing"
+    );
+}
+
+#[test]
+fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    replace_in(&repo.join(DEPLOYMENT), "replicas: 2", "replicas: 3");
+    workspace.git(&repo, &["commit", "-qam", "three replicas"]);
+    // The working tree moves on after the commit; the commit's tree does not.
+    replace_in(&repo.join(DEPLOYMENT), "replicas: 3", "replicas: 4");
+
+    let pack = levelup::content::load_from(None, None).expect("content");
+    let catalog = levelup::blueprint::Catalog::load(None).expect("blueprints");
+    let config = levelup::config::load(&repo).expect("config");
+    let level = levelup::model::Level::new(2).expect("level");
+    let repository = git2::Repository::open(&repo).expect("repository");
+    let commit = levelup::git::CommitTree::at(&repository, "HEAD").expect("HEAD");
+    let from_commit = levelup::scaffold::prepare(&commit, &pack, &catalog, &config, level, false)
+        .expect("from the commit");
+
+    // Put the working tree back to the commit: both trees now hold the same files.
+    replace_in(&repo.join(DEPLOYMENT), "replicas: 4", "replicas: 3");
+    let work_tree = levelup::scaffold::WorkTree::new(&repo);
+    let from_disk = levelup::scaffold::prepare(&work_tree, &pack, &catalog, &config, level, false)
+        .expect("from disk");
+
+    assert_eq!(from_commit.changes, from_disk.changes);
+    assert_eq!(from_commit.operations(), from_disk.operations());
+    let updated: Vec<&str> = from_commit
+        .changes
+        .iter()
+        .filter(|change| change.action == levelup::scaffold::Action::Update)
+        .map(|change| change.path.as_str())
+        .collect();
+    assert_eq!(updated, ["README.md", "docs/roadmap.md"]);
+}
