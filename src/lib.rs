@@ -11,6 +11,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod files;
 pub mod git;
+pub mod github;
 pub mod model;
 pub mod plan;
 pub mod repo_path;

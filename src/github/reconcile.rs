@@ -1,0 +1,245 @@
+//! The reconcile plan for roadmap issues: what to create, update, leave, or report,
+//! computed from the desired issues and the ones GitHub has. Pure: the client
+//! applies the plan, `--dry-run` prints it.
+
+use std::collections::BTreeMap;
+
+use super::body::{self, Marker};
+
+/// An issue levelup wants for one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub step: String,
+    pub title: String,
+    /// The full body, marker included.
+    pub body: String,
+    pub labels: Vec<String>,
+    pub milestone: String,
+}
+
+/// An issue that exists on GitHub with levelup's label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub open: bool,
+    pub labels: Vec<String>,
+    pub milestone: Option<String>,
+}
+
+/// Where a step stands relative to the plan being reconciled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Above the level reached, up to the target: it has a desired issue.
+    Planned,
+    /// At or below the level reached: its issue is left as it is.
+    Reached,
+    /// Not in the content, or above a lowered target.
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Create(Desired),
+    /// The generated text, title, labels or milestone changed; ticks are carried over.
+    Update {
+        number: u64,
+        desired: Desired,
+    },
+    Unchanged {
+        number: u64,
+        step: String,
+    },
+    /// A person edited the body: reported, and overwritten only with `--force`.
+    Edited {
+        number: u64,
+        desired: Desired,
+    },
+    /// An open issue whose step left the plan: reported, closed with `--close-removed`.
+    Removed {
+        number: u64,
+        step: String,
+    },
+}
+
+/// Matches existing issues to desired ones by the marker's step id. An issue
+/// without a marker is not levelup's and is ignored; if several carry the same
+/// step, the lowest number is the one kept in step.
+pub fn reconcile(
+    desired: &[Desired],
+    existing: &[Existing],
+    standing: &dyn Fn(&str) -> Standing,
+) -> Vec<Decision> {
+    let mut by_step: BTreeMap<String, &Existing> = BTreeMap::new();
+    let mut sorted: Vec<&Existing> = existing.iter().collect();
+    sorted.sort_by_key(|issue| issue.number);
+    for issue in sorted {
+        if let Some(Marker { step, .. }) = body::marker(&issue.body) {
+            by_step.entry(step).or_insert(issue);
+        }
+    }
+
+    let mut decisions = Vec::new();
+    for wanted in desired {
+        let Some(issue) = by_step.get(&wanted.step) else {
+            decisions.push(Decision::Create(wanted.clone()));
+            continue;
+        };
+        let same_text =
+            body::marker(&issue.body).map(|m| m.hash) == body::marker(&wanted.body).map(|m| m.hash);
+        let same_meta = issue.title == wanted.title
+            && sorted_labels(&issue.labels) == sorted_labels(&wanted.labels)
+            && issue.milestone.as_deref() == Some(wanted.milestone.as_str());
+        if same_text && same_meta && !body::edited_by_a_human(&issue.body) {
+            decisions.push(Decision::Unchanged {
+                number: issue.number,
+                step: wanted.step.clone(),
+            });
+        } else if body::edited_by_a_human(&issue.body) {
+            decisions.push(Decision::Edited {
+                number: issue.number,
+                desired: wanted.clone(),
+            });
+        } else {
+            let mut updated = wanted.clone();
+            updated.body = body::carry_ticks(&issue.body, &wanted.body);
+            decisions.push(Decision::Update {
+                number: issue.number,
+                desired: updated,
+            });
+        }
+    }
+    for (step, issue) in &by_step {
+        if issue.open && standing(step) == Standing::Removed {
+            decisions.push(Decision::Removed {
+                number: issue.number,
+                step: step.clone(),
+            });
+        }
+    }
+    decisions
+}
+
+fn sorted_labels(labels: &[String]) -> Vec<&str> {
+    let mut sorted: Vec<&str> = labels.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired(step: &str, text: &str) -> Desired {
+        Desired {
+            step: step.to_string(),
+            title: format!("Title of {step}"),
+            body: body::with_marker(step, text),
+            labels: vec!["levelup".into(), "level-2".into()],
+            milestone: "Level 2: Operate".into(),
+        }
+    }
+
+    fn existing(number: u64, wanted: &Desired) -> Existing {
+        Existing {
+            number,
+            title: wanted.title.clone(),
+            body: wanted.body.clone(),
+            open: true,
+            labels: wanted.labels.iter().rev().cloned().collect(),
+            milestone: Some(wanted.milestone.clone()),
+        }
+    }
+
+    fn planned(_: &str) -> Standing {
+        Standing::Planned
+    }
+
+    #[test]
+    fn the_first_run_creates_every_issue() {
+        let wanted = [desired("a.b.one", "- [ ] x"), desired("a.b.two", "- [ ] y")];
+        let decisions = reconcile(&wanted, &[], &planned);
+        assert_eq!(
+            decisions,
+            wanted
+                .iter()
+                .cloned()
+                .map(Decision::Create)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_second_run_changes_nothing_even_with_ticks() {
+        let wanted = [desired("a.b.one", "- [ ] x")];
+        let mut issue = existing(7, &wanted[0]);
+        issue.body = issue.body.replace("- [ ] x", "- [x] x");
+        assert_eq!(
+            reconcile(&wanted, &[issue], &planned),
+            [Decision::Unchanged {
+                number: 7,
+                step: "a.b.one".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn changed_content_updates_and_keeps_ticks() {
+        let old = desired("a.b.one", "- [ ] x\n- [ ] y");
+        let mut issue = existing(7, &old);
+        issue.body = issue.body.replace("- [ ] x", "- [x] x");
+        let new = desired("a.b.one", "- [ ] x\n- [ ] z");
+        let decisions = reconcile(std::slice::from_ref(&new), &[issue], &planned);
+        let [Decision::Update { number: 7, desired }] = decisions.as_slice() else {
+            panic!("expected one update: {decisions:?}");
+        };
+        assert!(
+            desired.body.starts_with("- [x] x\n- [ ] z\n"),
+            "{}",
+            desired.body
+        );
+        assert!(!body::edited_by_a_human(&desired.body));
+    }
+
+    #[test]
+    fn a_human_edit_is_reported_not_overwritten() {
+        let wanted = desired("a.b.one", "- [ ] x");
+        let mut issue = existing(7, &wanted);
+        issue.body = issue.body.replace("- [ ] x", "- [ ] x, and also y");
+        assert!(matches!(
+            reconcile(&[wanted], &[issue], &planned).as_slice(),
+            [Decision::Edited { number: 7, .. }]
+        ));
+    }
+
+    #[test]
+    fn steps_that_left_the_plan_are_reported_and_reached_ones_left_alone() {
+        let gone = existing(3, &desired("a.b.gone", "- [ ] x"));
+        let reached = existing(4, &desired("a.b.done", "- [ ] x"));
+        let mut closed = existing(5, &desired("a.b.closed", "- [ ] x"));
+        closed.open = false;
+        let standing = |step: &str| match step {
+            "a.b.done" => Standing::Reached,
+            _ => Standing::Removed,
+        };
+        assert_eq!(
+            reconcile(&[], &[gone, reached, closed], &standing),
+            [Decision::Removed {
+                number: 3,
+                step: "a.b.gone".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn issues_without_a_marker_are_not_levelups() {
+        let wanted = desired("a.b.one", "- [ ] x");
+        let mut foreign = existing(9, &wanted);
+        foreign.body = "written by a person".into();
+        assert_eq!(
+            reconcile(std::slice::from_ref(&wanted), &[foreign], &planned),
+            [Decision::Create(wanted)]
+        );
+    }
+}
