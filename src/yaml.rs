@@ -119,7 +119,9 @@ fn is_plain_safe(value: &str) -> bool {
         || value
             .chars()
             .all(|c| c.is_ascii_digit() || c == '_' || c == ':' || c == '.');
-    (first.is_ascii_alphanumeric() || first == '/' || first == '.' || first == '_')
+    // A leading digit can read as a number, a date or a time in YAML 1.1
+    // (`0b11`, `2024-01-01`, `1:30`): such values are always quoted.
+    (first.is_ascii_alphabetic() || first == '/' || first == '.' || first == '_')
         && value.chars().all(allowed)
         && !value.ends_with(':')
         && !value.contains(": ")
@@ -169,6 +171,10 @@ mod tests {
             "`tick`",
             "0x1F",
             ".inf",
+            "0b11",
+            "2024-01-01",
+            "1e3",
+            "1_000",
         ] {
             let written = scalar(value);
             let read: String = serde_yaml_ng::from_str(&format!("key: {written}\n"))

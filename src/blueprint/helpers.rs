@@ -76,13 +76,15 @@ fn indent<'reg: 'rc, 'rc>(
     render_context: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
+    const MAX_WIDTH: u64 = 256;
     let width = helper
         .param(0)
         .and_then(|param| param.value().as_u64())
+        .filter(|width| *width <= MAX_WIDTH)
         .ok_or(RenderErrorReason::ParamTypeMismatchForName(
             "indent",
             "0".to_string(),
-            "a number of spaces".to_string(),
+            format!("a number of spaces from 0 to {MAX_WIDTH}"),
         ))?;
     let template = helper
         .template()
@@ -149,6 +151,17 @@ mod tests {
         assert_eq!(
             render("{{#indent 4}}a: 1\n\nb: {{name}}{{/indent}}", data).unwrap(),
             "    a: 1\n\n    b: x"
+        );
+    }
+
+    #[test]
+    fn indent_refuses_absurd_widths() {
+        assert!(
+            render(
+                "{{#indent 18446744073709551615}}a{{/indent}}",
+                serde_json::json!({})
+            )
+            .is_err()
         );
     }
 

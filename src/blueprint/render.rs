@@ -53,10 +53,11 @@ pub fn render(
         if !blueprint.when.holds(input.config) {
             continue;
         }
-        for spec in blueprint
+        for (spec_index, spec) in blueprint
             .files
             .iter()
-            .filter(|spec| spec.when.holds(input.config))
+            .enumerate()
+            .filter(|(_, spec)| spec.when.holds(input.config))
         {
             let template_error = |error: handlebars::RenderError| Error::Template {
                 blueprint: blueprint.name.clone(),
@@ -81,7 +82,7 @@ pub fn render(
                     })?;
             }
             // Compiled once per file spec, not once per item.
-            let target_name = format!("{template_name}#target");
+            let target_name = format!("{}#target-{spec_index}", blueprint.name);
             if !registry.has_template(&target_name) {
                 registry
                     .register_template_string(&target_name, &spec.target)
@@ -147,7 +148,24 @@ pub fn render(
             }
         }
     }
+    check_file_folder_clashes(&rendered)?;
     Ok(rendered)
+}
+
+/// A path that is a file for one blueprint and a folder for another cannot exist.
+fn check_file_folder_clashes(rendered: &BTreeMap<RepoPath, RenderedFile>) -> Result<(), Error> {
+    let paths: Vec<(&RepoPath, &RenderedFile)> = rendered.iter().collect();
+    for pair in paths.windows(2) {
+        let ((file, first), (inside, second)) = (pair[0], pair[1]);
+        if inside.as_str().starts_with(&format!("{}/", file.as_str())) {
+            return Err(Error::Collision {
+                path: format!("{file} (a file, and a folder holding {inside})"),
+                first: first.blueprint.clone(),
+                second: second.blueprint.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The values templates see (see blueprints/README.md).

@@ -66,13 +66,42 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
     // Everything that can fail on input is checked before the folder is touched.
     let signature = git::configured_signature()?;
     let changes = scaffold::prepare(&WorkTree::new(dir), pack, catalog, &config, level, false)?;
+    // init only adds files: anything already in the folder that levelup would
+    // change belongs to the user, and `init` is not the command to merge into it.
+    let in_the_way: Vec<String> = changes
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::Create && change.action != Action::Unchanged)
+        .map(|change| change.path.to_string())
+        .collect();
+    if !in_the_way.is_empty() {
+        return Err(Error::usage(
+            format!(
+                "`{}` already holds files levelup would write: {}",
+                dir.display(),
+                in_the_way.join(", ")
+            ),
+            "init into a new or empty folder, or move those files aside",
+        ));
+    }
     let mut operations = vec![Operation {
         path: config_path(),
         content: Some(text.into_bytes()),
     }];
     operations.extend(changes.operations());
 
-    let created = !dir.exists();
+    // The outermost folder init creates, and whether the repository is new: on
+    // failure, exactly what init added is removed again.
+    let created = dir
+        .ancestors()
+        .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+        .last()
+        .map(std::path::Path::to_path_buf);
+    let new_repository = !dir.join(".git").exists();
+    let written: Vec<String> = operations
+        .iter()
+        .map(|operation| operation.path.to_string())
+        .collect();
     let result = (|| {
         std::fs::create_dir_all(dir).map_err(|source| Error::Create {
             path: dir.clone(),
@@ -80,17 +109,29 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
         })?;
         let repository = git::init(dir)?;
         scaffold::write(dir, &operations, None)?;
-        git::commit_all(
+        git::commit_paths(
             &repository,
             &signature,
             &format!("Scaffold platform {name} at level {level} with levelup"),
+            &written,
         )?;
         Ok(())
     })();
     if let Err(error) = result {
-        if created {
+        match &created {
             // Nothing of the user's is in a folder levelup just made.
-            let _ = std::fs::remove_dir_all(dir);
+            Some(created) => {
+                let _ = std::fs::remove_dir_all(created);
+            }
+            None => {
+                for path in &written {
+                    let _ = std::fs::remove_file(dir.join(path));
+                }
+                let _ = std::fs::remove_dir_all(dir.join(".levelup"));
+                if new_repository {
+                    let _ = std::fs::remove_dir_all(dir.join(".git"));
+                }
+            }
         }
         return Err(error);
     }

@@ -154,10 +154,19 @@ pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
 /// Reads and validates `root/levelup.yaml`.
 pub fn load(root: &Path) -> Result<Config, Error> {
     let path = root.join(FILE_NAME);
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+    let bytes = std::fs::read(&path).map_err(|source| Error::Read {
         path: path.clone(),
         source,
     })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(Error::Invalid(vec![Diagnostic {
+            file: path,
+            line: None,
+            key: None,
+            message: "the file is not UTF-8 text".to_string(),
+            hint: Some("save it as UTF-8".to_string()),
+        }]));
+    };
     parse(&path, &text)
 }
 

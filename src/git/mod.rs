@@ -1,12 +1,14 @@
 //! git through libgit2: create a repository, commit, and ask which files have
 //! uncommitted changes.
 
+mod branch;
 mod tree;
 
 use std::path::{Path, PathBuf};
 
-use git2::{IndexAddOption, Repository, Signature, Status, StatusOptions};
+use git2::{Repository, Signature, Status};
 
+pub use branch::{Credentials, commit_on, fetch, push, remote_branch, tree_with};
 pub use tree::CommitTree;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,16 +39,30 @@ pub fn configured_signature() -> Result<Signature<'static>, Error> {
     Signature::now(&name, &email).map_err(|_| Error::NoIdentity)
 }
 
+/// The URL of the `origin` remote of the repository containing `dir`, if any.
+pub fn origin_url(dir: &Path) -> Option<String> {
+    let repository = Repository::discover(dir).ok()?;
+    let remote = repository.find_remote("origin").ok()?;
+    remote.url().ok().map(str::to_string)
+}
+
+/// The repository containing `dir`.
+pub fn open(dir: &Path) -> Result<Repository, Error> {
+    Repository::discover(dir).map_err(git_error(dir))
+}
+
 /// Creates a repository in `dir` (which may exist).
 pub fn init(dir: &Path) -> Result<Repository, Error> {
     Repository::init(dir).map_err(git_error(dir))
 }
 
-/// Commits every file of the working tree (honouring `.gitignore`) with `message`.
-pub fn commit_all(
+/// Commits exactly `paths` (relative to the working tree), nothing else of the
+/// folder: files a user already had stay out of levelup's commit.
+pub fn commit_paths(
     repository: &Repository,
     signature: &Signature<'_>,
     message: &str,
+    paths: &[String],
 ) -> Result<git2::Oid, Error> {
     let path = repository
         .workdir()
@@ -54,9 +70,9 @@ pub fn commit_all(
         .to_path_buf();
     let error = git_error(&path);
     let mut index = repository.index().map_err(&error)?;
-    index
-        .add_all(["*"], IndexAddOption::DEFAULT, None)
-        .map_err(&error)?;
+    for file in paths {
+        index.add_path(Path::new(file)).map_err(&error)?;
+    }
     index.write().map_err(&error)?;
     let tree_id = index.write_tree().map_err(&error)?;
     let tree = repository.find_tree(tree_id).map_err(&error)?;
@@ -86,24 +102,19 @@ pub fn uncommitted(root: &Path, paths: &[String]) -> Result<Vec<String>, Error> 
     })?;
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let prefix = root.strip_prefix(&workdir).unwrap_or(Path::new(""));
-    let mut options = StatusOptions::new();
-    options.include_untracked(true).include_ignored(false);
-    let statuses = repository
-        .statuses(Some(&mut options))
-        .map_err(git_error(&workdir))?;
-    let dirty: std::collections::HashSet<String> = statuses
-        .iter()
-        .filter(|entry| {
-            entry.status() != Status::CURRENT && !entry.status().contains(Status::IGNORED)
-        })
-        .filter_map(|entry| entry.path().ok().map(str::to_string))
-        .collect();
-    Ok(paths
-        .iter()
-        .filter(|path| {
-            let in_repo = prefix.join(path.as_str());
-            dirty.contains(&in_repo.to_string_lossy().replace('\\', "/"))
-        })
-        .cloned()
-        .collect())
+    // One status per file: a file inside an untracked folder is reported as new,
+    // where the repository-wide listing shows only the folder.
+    let mut dirty = Vec::new();
+    for path in paths {
+        let in_repo = prefix.join(path.as_str());
+        match repository.status_file(&in_repo) {
+            Ok(status) if status != Status::CURRENT && !status.contains(Status::IGNORED) => {
+                dirty.push(path.clone());
+            }
+            Ok(_) => {}
+            Err(error) if error.code() == git2::ErrorCode::NotFound => {}
+            Err(error) => return Err(git_error(&workdir)(error)),
+        }
+    }
+    Ok(dirty)
 }

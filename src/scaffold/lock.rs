@@ -59,16 +59,39 @@ impl Lock {
         RepoPath::state(&format!("base/{sha256}"))
     }
 
+    /// Parses a lock. A lock is machine-written but lives in the repository, so
+    /// every path and hash in it is checked: an edited lock must not be able to
+    /// point levelup at a file outside `.levelup/base/` or outside the repository.
     pub fn parse(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
         let lock: Lock = yaml::parse(file.to_path_buf(), text)?;
+        let problem = |key: String, message: String| Diagnostic {
+            file: file.to_path_buf(),
+            line: yaml::find_line(text, 1, usize::MAX, |line| {
+                line.contains(key.rsplit('.').next().unwrap_or(&key))
+            }),
+            key: Some(key),
+            message,
+            hint: Some("the lock is written by levelup; restore it from git".to_string()),
+        };
         if lock.format != FORMAT {
-            return Err(Diagnostic {
-                file: file.to_path_buf(),
-                line: None,
-                key: Some("format".to_string()),
-                message: format!("unknown lock format `{}`", lock.format),
-                hint: Some("this lock was written by another version of levelup".to_string()),
-            });
+            return Err(problem(
+                "format".to_string(),
+                format!("unknown lock format `{}`", lock.format),
+            ));
+        }
+        for (path, entry) in &lock.files {
+            if RepoPath::new(path).is_err() || path == "levelup.yaml" {
+                return Err(problem(
+                    format!("files.{path}"),
+                    format!("`{path}` is not a file levelup may generate"),
+                ));
+            }
+            if !is_sha256(&entry.sha256) {
+                return Err(problem(
+                    format!("files.{path}.sha256"),
+                    format!("`{}` is not a SHA-256 digest", entry.sha256),
+                ));
+            }
         }
         Ok(lock)
     }
@@ -81,6 +104,14 @@ impl Lock {
              # Do not edit by hand; commit it with the files.\n{body}"
         )
     }
+}
+
+/// Whether `text` is 64 lowercase hex digits.
+pub fn is_sha256(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
 /// SHA-256 of `bytes` as lowercase hex.
@@ -108,6 +139,39 @@ mod tests {
         );
         let parsed = Lock::parse(Path::new("lock.yaml"), &lock.to_text()).expect("parses");
         assert_eq!(parsed, lock);
+    }
+
+    #[test]
+    fn a_lock_cannot_point_outside_its_base_folder() {
+        let mut lock = Lock::new(1, BTreeMap::new());
+        lock.files.insert(
+            "gone.txt".to_string(),
+            LockEntry {
+                blueprint: "x".to_string(),
+                version: "1.0.0".to_string(),
+                sha256: "../../../victim.txt".to_string(),
+            },
+        );
+        let error = Lock::parse(Path::new("lock.yaml"), &lock.to_text()).expect_err("rejected");
+        assert_eq!(
+            error.message,
+            "`../../../victim.txt` is not a SHA-256 digest"
+        );
+        for path in ["../outside", "levelup.yaml", ".git/config"] {
+            let mut lock = Lock::new(1, BTreeMap::new());
+            lock.files.insert(
+                path.to_string(),
+                LockEntry {
+                    blueprint: "x".to_string(),
+                    version: "1.0.0".to_string(),
+                    sha256: sha256_hex(b"x"),
+                },
+            );
+            assert!(
+                Lock::parse(Path::new("lock.yaml"), &lock.to_text()).is_err(),
+                "{path}"
+            );
+        }
     }
 
     #[test]

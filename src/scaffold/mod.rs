@@ -31,10 +31,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read `{path}` from the tree: {message}")]
+    #[error("cannot read `{path}`: {message}")]
     Read { path: String, message: String },
-    #[error("refusing to follow `{}`, a symbolic link that leads outside the repository (writing `{path}`)", .link.display())]
+    #[error("refusing to follow `{}`, a symbolic link (levelup never writes through links; writing `{path}`)", .link.display())]
     Escapes { path: String, link: PathBuf },
+    #[error("{cause}; undoing it failed too: the original files are kept in `{}`", .staging.display())]
+    RollbackIncomplete { cause: String, staging: PathBuf },
     #[error("stopped on purpose after {after} operations")]
     Injected { after: usize },
     #[error("the lock is invalid: {0}")]
@@ -87,6 +89,42 @@ pub fn roadmap_after(pack: &Pack, level: Level, language: &Language) -> Vec<Road
         .collect()
 }
 
+/// Every file the blueprints of levels 1 to `level` produce for `config`, in memory.
+pub fn render_level(
+    pack: &Pack,
+    catalog: &Catalog,
+    config: &Config,
+    level: Level,
+) -> Result<std::collections::BTreeMap<crate::repo_path::RepoPath, blueprint::RenderedFile>, Error>
+{
+    let language = Language::new(config.language.clone());
+    let input = blueprint::Input {
+        config,
+        level,
+        blueprints: blueprints_for(pack, level),
+        roadmap: roadmap_after(pack, level, &language),
+    };
+    Ok(blueprint::render(catalog, &input)?)
+}
+
+/// The level the repository in `tree` has reached, from its lock (0 without one).
+pub fn reached_level(tree: &dyn Tree) -> Result<u8, Error> {
+    Ok(read_lock(tree)?.map_or(0, |lock| lock.level))
+}
+
+fn read_lock(tree: &dyn Tree) -> Result<Option<Lock>, Error> {
+    let lock_path = Lock::path();
+    match tree.read(&lock_path)? {
+        None => Ok(None),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(Some(
+                Lock::parse(&PathBuf::from(lock_path.as_str()), &text).map_err(Error::Lock)?,
+            ))
+        }
+    }
+}
+
 /// Everything `apply` would do to bring the repository in `tree` to `level`.
 pub fn prepare(
     tree: &dyn Tree,
@@ -96,22 +134,8 @@ pub fn prepare(
     level: Level,
     force: bool,
 ) -> Result<ChangeSet, Error> {
-    let lock_path = Lock::path();
-    let old = match tree.read(&lock_path)? {
-        None => None,
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            Some(Lock::parse(&PathBuf::from(lock_path.as_str()), &text).map_err(Error::Lock)?)
-        }
-    };
-    let language = Language::new(config.language.clone());
-    let input = blueprint::Input {
-        config,
-        level,
-        blueprints: blueprints_for(pack, level),
-        roadmap: roadmap_after(pack, level, &language),
-    };
-    let rendered = blueprint::render(catalog, &input)?;
+    let old = read_lock(tree)?;
+    let rendered = render_level(pack, catalog, config, level)?;
     let dimensions = pack
         .dimensions
         .iter()

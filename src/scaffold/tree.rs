@@ -44,7 +44,10 @@ impl Tree for WorkTree {
         match std::fs::read(&full) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Io { path: full, source }),
+            Err(source) => Err(Error::Read {
+                path: path.to_string(),
+                message: source.to_string(),
+            }),
         }
     }
 
@@ -72,25 +75,23 @@ impl Guard {
         }
     }
 
-    /// `path` below the root, refusing any path whose existing part is a symbolic
-    /// link that points outside: a repository cannot redirect levelup's writes.
+    /// `path` below the root. Any symbolic link along it is refused, whatever it
+    /// points to: a link inside the repository could still lead into `.git/` or
+    /// `.levelup/`, and levelup never writes through a link.
     pub fn contained(&self, path: &RepoPath) -> Result<PathBuf, Error> {
         let full = path.under(&self.root);
-        let Some(canonical_root) = &self.canonical_root else {
+        if self.canonical_root.is_none() {
             return Ok(full); // the repository does not exist yet: nothing can point out
-        };
+        }
         let mut current = self.root.clone();
         for segment in path.as_str().split('/') {
             current.push(segment);
             match std::fs::symlink_metadata(&current) {
                 Ok(metadata) if metadata.file_type().is_symlink() => {
-                    let target = current.canonicalize().unwrap_or_default();
-                    if !target.starts_with(canonical_root) {
-                        return Err(Error::Escapes {
-                            path: path.to_string(),
-                            link: current,
-                        });
-                    }
+                    return Err(Error::Escapes {
+                        path: path.to_string(),
+                        link: current,
+                    });
                 }
                 Ok(_) => {}
                 Err(_) => break, // from here on nothing exists yet

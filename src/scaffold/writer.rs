@@ -40,7 +40,11 @@ pub fn write(
         fail_after,
         &mut created_dirs,
     );
-    // The staging folder holds only copies: removing it loses nothing.
+    if let Err(Error::RollbackIncomplete { .. }) = &result {
+        // The staging folder may hold the only copy of a file: keep it.
+        return result;
+    }
+    // The staging folder holds only copies now: removing it loses nothing.
     let _ = std::fs::remove_dir_all(&staging);
     if result.is_err() {
         remove_empty_dirs(&created_dirs);
@@ -107,12 +111,14 @@ fn stage_and_commit(
         }
         Ok(())
     })();
-    if result.is_err() {
+    if let Err(error) = result {
+        // Undo as much as possible, newest first; if any undo fails, the staging
+        // folder keeps the originals and the error says where.
+        let mut incomplete = false;
         for step in done.into_iter().rev() {
-            // Undo as much as possible; the first error is the one reported.
             match step {
                 Done::Placed(target) => {
-                    let _ = std::fs::remove_file(&target);
+                    incomplete |= std::fs::remove_file(&target).is_err();
                 }
                 Done::Replaced {
                     target,
@@ -120,14 +126,21 @@ fn stage_and_commit(
                     placed,
                 } => {
                     if placed {
-                        let _ = std::fs::remove_file(&target);
+                        incomplete |= std::fs::remove_file(&target).is_err();
                     }
-                    let _ = std::fs::rename(&backup, &target);
+                    incomplete |= std::fs::rename(&backup, &target).is_err();
                 }
             }
         }
+        if incomplete {
+            return Err(Error::RollbackIncomplete {
+                cause: error.to_string(),
+                staging: staging.to_path_buf(),
+            });
+        }
+        return Err(error);
     }
-    result
+    Ok(())
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Error> {

@@ -5,7 +5,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-use crate::support::{code, stderr, stdout};
+use crate::support::{code, copy_tree, replace_in, stderr, stdout};
 
 /// A home with a git identity, and a folder to create platforms in.
 struct Workspace {
@@ -91,25 +91,6 @@ impl Workspace {
         );
         root
     }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("folder");
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-fn replace_in(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).expect("readable");
-    assert!(text.contains(from), "`{from}` not in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).expect("writable");
 }
 
 fn read(path: &Path) -> String {
@@ -676,4 +657,111 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
         .map(|change| change.path.as_str())
         .collect();
     assert_eq!(updated, ["README.md", "docs/roadmap.md"]);
+}
+
+// Regression tests from a review of the engine: each reproduces a way it went wrong.
+
+#[test]
+fn an_edited_lock_cannot_delete_files_outside_its_base_folder() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let victim = workspace.path("victim.txt");
+    std::fs::write(&victim, "precious").expect("write");
+    let lock = repo.join(".levelup/lock.yaml");
+    let text = read(&lock)
+        + "  gone.txt:\n    blueprint: x\n    version: 1.0.0\n    sha256: ../../../victim.txt\n";
+    std::fs::write(&lock, text).expect("write");
+    workspace.git(&repo, &["commit", "-qam", "tamper"]);
+    let output = workspace.run(&repo, &["apply", "--to", "1"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`../../../victim.txt` is not a SHA-256 digest"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&victim), "precious");
+}
+
+#[test]
+fn a_symlink_inside_the_repository_cannot_lead_writes_into_git() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    std::fs::remove_dir_all(repo.join("apps/base/shop")).expect("remove");
+    std::os::unix::fs::symlink("../../.git/hooks", repo.join("apps/base/shop")).expect("symlink");
+    workspace.git(&repo, &["add", "-A"]);
+    workspace.git(&repo, &["commit", "-qm", "link"]);
+    let hooks_before = std::fs::read_dir(repo.join(".git/hooks"))
+        .expect("hooks")
+        .count();
+    let output = workspace.run(&repo, &["apply", "--to", "1", "--force"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: refusing to follow `"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_dir(repo.join(".git/hooks"))
+            .expect("hooks")
+            .count(),
+        hooks_before
+    );
+}
+
+#[test]
+fn init_does_not_merge_into_or_commit_a_users_files() {
+    let workspace = Workspace::new();
+    let dir = workspace.path("platform");
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::write(dir.join("README.md"), "my readme\n").expect("write");
+    std::fs::write(dir.join("notes.txt"), "secret\n").expect("write");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .starts_with("error: `platform` already holds files levelup would write: README.md\n"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&dir.join("README.md")), "my readme\n");
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .expect("readable")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    left.sort();
+    assert_eq!(left, ["README.md", "notes.txt"], "nothing added");
+
+    // Without the clash, init commits only what it wrote.
+    std::fs::remove_file(dir.join("README.md")).expect("remove");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let committed = workspace.git(&dir, &["ls-files"]);
+    assert!(
+        !committed.lines().any(|line| line == "notes.txt"),
+        "{committed}"
+    );
+    assert!(committed.lines().any(|line| line == "levelup.yaml"));
+}
+
+#[test]
+fn a_file_in_an_untracked_folder_counts_as_uncommitted() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    workspace.git(&repo, &["rm", "-q", "--cached", "docs/roadmap.md"]);
+    workspace.git(&repo, &["commit", "-qm", "untrack the roadmap"]);
+    std::fs::write(repo.join("docs/roadmap.md"), "mine\n").expect("write");
+    let output = workspace.run(&repo, &["apply", "--to", "2"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("uncommitted changes would be changed: docs/roadmap.md"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&repo.join("docs/roadmap.md")), "mine\n");
 }

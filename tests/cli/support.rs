@@ -57,7 +57,8 @@ pub fn broken_pack(name: &str) -> tempfile::TempDir {
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create folder");
     for entry in std::fs::read_dir(from).expect("read fixture folder") {
         let entry = entry.expect("fixture entry");
@@ -68,4 +69,23 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy fixture file");
         }
     }
+}
+
+/// Replaces the first `from` in the file with `to`; fails the test if `from` is absent.
+pub fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("readable");
+    assert!(text.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("writable");
+}
+
+/// The step file of the content pack in `content` that defines `step`.
+pub fn file_with_step(content: &Path, step: &str) -> PathBuf {
+    levelup::files::on_disk(content, &|path| {
+        path.extension().is_some_and(|e| e == "yaml")
+    })
+    .expect("readable")
+    .into_iter()
+    .find(|file| String::from_utf8_lossy(&file.bytes).contains(&format!("id: {step}\n")))
+    .map(|file| content.join(file.path))
+    .unwrap_or_else(|| panic!("no file defines `{step}`"))
 }
