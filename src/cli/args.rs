@@ -49,9 +49,124 @@ pub enum Command {
     /// Bring the platform repository to a level: write the gap, merge your edits
     #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
+    /// Open (or update) the level-up pull request: branch, commit, push, pull request
+    #[command(after_help = PR_HELP)]
+    Pr(PrArgs),
+    /// Track the roadmap as GitHub issues: a milestone per level, an issue per step
+    #[command(after_help = ISSUES_HELP)]
+    Issues(IssuesArgs),
     /// Work with content packs
     #[command(subcommand)]
     Content(ContentCommand),
+}
+
+const ISSUES_HELP: &str = "\
+issues creates (or updates) a milestone per level, labels for levelup, each level and each
+dimension, and one issue per step above the level reached, up to the target. Each issue
+carries a hidden marker with its step id, so a re-run finds it again: with nothing changed it
+makes no write at all, and a run stopped halfway is finished by the next without duplicates.
+Ticking a task box is not an edit; a body a person edited is reported and overwritten only
+with --force. Steps that left the plan are reported, and closed as not planned with
+--close-removed.
+
+GitHub is found the way gh finds it: the repository from --repo, GH_REPO or the `origin`
+remote; the host from --host, GH_HOST or the repository; the API at https://api.github.com
+or https://HOST/api/v3 (GitHub Enterprise Server), or --api-url / GITHUB_API_URL; the token
+from GH_TOKEN or GITHUB_TOKEN (GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for other
+hosts), then `gh auth token`. The token is never printed.
+
+The level reached comes from the repository's lock inside a platform repository, or --from.
+
+Exit status: 0 done, 3 changes pending (--dry-run).
+
+Examples:
+  levelup issues --to 4 --repo acme/platform --dry-run
+  levelup issues --to 4
+  levelup issues --from technology=3,process=2 --to 4 --repo acme/platform --close-removed";
+
+const PR_HELP: &str = "\
+pr scaffolds the gap to the target level on the branch levelup/level-N, without touching
+your working tree or your current branch: it fetches the remote, computes the change set
+against the branch tip (or the default branch when the branch is new), commits it on top
+(no commit when nothing changes), pushes without force (commits reviewers pushed are kept),
+and opens the pull request, or updates the open one. If the scaffold would conflict with
+commits on the branch, it fails with the list and pushes nothing. The pull request's body
+is the roadmap delta with checklists, the files changed, and links to tracking issues.
+
+Authentication: over HTTPS the token (as for `levelup issues`), over SSH the SSH agent.
+
+Examples:
+  levelup pr --to 3
+  levelup pr --to 3 --repo acme/platform";
+
+#[derive(Debug, ClapArgs)]
+pub struct PrArgs {
+    /// The target level (1-5) [default: `target` in levelup.yaml]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
+    pub to: Option<String>,
+
+    /// The git remote to fetch from and push to
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+
+    /// The repository on GitHub, OWNER/NAME or HOST/OWNER/NAME [default: from the remote]
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<String>,
+
+    /// The GitHub host
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// The API base URL, for GitHub Enterprise Server or a compatible endpoint
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Milliseconds to pause between writes to the API
+    #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000)]
+    pub pace: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct IssuesArgs {
+    /// The target level (1-5) [default: `target` in levelup.yaml]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
+    pub to: Option<String>,
+
+    /// The level reached, as in `plan` [default: the lock's level, or 0 outside a platform repository]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
+    pub from: Option<String>,
+
+    /// The repository, OWNER/NAME or HOST/OWNER/NAME
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<String>,
+
+    /// The GitHub host (github.com, or a GitHub Enterprise Server host)
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// The API base URL, for GitHub Enterprise Server or a compatible endpoint
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Milliseconds to pause between writes (GitHub asks for about a second)
+    #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000)]
+    pub pace: u64,
+
+    /// Show what would be created, updated or closed; write nothing (exit status 3 when changes are pending)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite issue bodies a person edited
+    #[arg(long)]
+    pub force: bool,
+
+    /// Close, as not planned and with a comment, the issues of steps that left the plan
+    #[arg(long)]
+    pub close_removed: bool,
+
+    /// Output: text or json
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
 }
 
 const INIT_HELP: &str = "\

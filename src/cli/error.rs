@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::diagnostic::Diagnostic;
+use crate::github::{client as github_client, target as github_target};
 use crate::{blueprint, config, content, git, report, scaffold};
 
 /// The exit codes every command shares (see the README).
@@ -39,6 +40,12 @@ pub enum Error {
     Scaffold(#[from] scaffold::Error),
     #[error(transparent)]
     Git(#[from] git::Error),
+    #[error(transparent)]
+    GitHub(#[from] github_client::Error),
+    #[error(transparent)]
+    Target(#[from] github_target::Error),
+    #[error("the scaffold conflicts with commits on `{branch}`: {}", .paths.join(", "))]
+    BranchConflicts { branch: String, paths: Vec<String> },
     #[error("{} with uncommitted changes would be changed: {}", if .0.len() == 1 { "a file" } else { "files" }, .0.join(", "))]
     Uncommitted(Vec<String>),
     #[error("cannot create `{}`", .path.display())]
@@ -79,6 +86,9 @@ impl Error {
             Error::Git(git::Error::NoIdentity) => Exit::InvalidInput,
             Error::Git(_) | Error::Uncommitted(_) | Error::Create { .. } => Exit::Failure,
             Error::Report(_) | Error::Output(_) => Exit::Failure,
+            Error::GitHub(_) => Exit::Failure,
+            Error::BranchConflicts { .. } => Exit::Conflicts,
+            Error::Target(_) => Exit::InvalidInput,
         }
     }
 
@@ -105,8 +115,23 @@ impl Error {
             Error::Git(git::Error::NoIdentity) => Some(
                 "set them with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`".to_string(),
             ),
+            Error::BranchConflicts { branch, .. } => Some(format!(
+                "nothing was pushed; resolve it on `{branch}` (check it out, run `levelup apply`, commit, push), then run `levelup pr` again"
+            )),
             Error::Uncommitted(_) => Some(
                 "commit or stash them first, or pass `--force` to proceed anyway".to_string(),
+            ),
+            Error::Target(github_target::Error::NoToken { host, .. }) => Some(format!(
+                "set GH_TOKEN (or GITHUB_TOKEN) to a token with access to the repository, or run `gh auth login --hostname {host}`"
+            )),
+            Error::Target(github_target::Error::NoRepo { .. } | github_target::Error::BadRepo { .. }) => Some(
+                "pass `--repo OWNER/NAME`, or run levelup in a clone whose `origin` is on GitHub".to_string(),
+            ),
+            Error::GitHub(github_client::Error::CreationCap { .. }) => Some(
+                "GitHub allows 500 content-creating requests an hour: run the same command again later, it continues where this run stopped".to_string(),
+            ),
+            Error::GitHub(github_client::Error::Uncertain { .. }) => Some(
+                "run the same command again: it finds what was stored and creates nothing twice".to_string(),
             ),
             Error::Scaffold(scaffold::Error::Lock(_)) => Some(
                 "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),

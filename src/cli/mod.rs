@@ -2,6 +2,7 @@
 
 mod args;
 mod error;
+mod github;
 mod scaffold;
 mod settings;
 
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{ApplyArgs, Args, Command, ContentCommand, InitArgs, PlanArgs};
+pub use args::{ApplyArgs, Args, Command, ContentCommand, InitArgs, IssuesArgs, PlanArgs, PrArgs};
 pub use error::{Error, Exit};
 
 use crate::blueprint::Catalog;
@@ -81,6 +82,14 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         Command::Apply(apply_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
             scaffold::apply(&inputs.pack, &inputs.catalog, apply_args, *quiet)
+        }
+        Command::Pr(pr_args) => {
+            let inputs = Inputs::load(args, content_dir.as_deref())?;
+            github::pr(&inputs.pack, &inputs.catalog, pr_args, *quiet)
+        }
+        Command::Issues(issues_args) => {
+            let inputs = Inputs::load(args, content_dir.as_deref())?;
+            github::issues(&inputs.pack, &inputs.catalog, issues_args, *quiet)
         }
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());

@@ -149,7 +149,7 @@ fn parse_dimension(pack: &Pack, name: &str, flag: &str) -> Result<DimensionIndex
 
 /// `--from LEVEL` (every dimension, 0-4) or `--from DIMENSION=LEVEL,...` (0-5 each,
 /// dimensions not named at 0).
-fn parse_from(pack: &Pack, text: &str, to: Level) -> Result<Vec<Baseline>, Error> {
+pub(super) fn parse_from(pack: &Pack, text: &str, to: Level) -> Result<Vec<Baseline>, Error> {
     if !text.contains('=') {
         let number = parse_level_number(pack, text, "--from", 0..=Level::MAX - 1)?;
         if number > to.number() {

@@ -1,7 +1,10 @@
 //! GitHub: where to find it (like `gh`), what levelup's roadmap issues say, and how
 //! they are reconciled with what exists. The HTTP client that applies the plan
-//! comes with `levelup issues`; everything here is pure and tested on its own.
+//! and the commands' logic live in `client`, `issues` and `pr`.
 
 pub mod body;
+pub mod client;
+pub mod issues;
+pub mod pr;
 pub mod reconcile;
 pub mod target;

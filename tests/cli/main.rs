@@ -3,6 +3,9 @@
 mod bad_input;
 mod content_check;
 mod embedded;
+mod fake_github;
+mod git_http;
+mod github;
 mod model_text;
 mod plan;
 mod scaffold;
