@@ -228,7 +228,6 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
                 }
             };
         let base_tree = git::CommitTree::at(&repository, &base.to_string())?;
-        let reached = scaffold::reached_level(&base_tree)?;
         let changes = scaffold::prepare(&base_tree, pack, catalog, &config, to, false)?;
         if changes.has_conflicts() {
             let paths: Vec<String> = changes
@@ -276,6 +275,12 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
             report.push_str("nothing to propose: the default branch is already at this level\n");
             return Ok(report);
         }
+        // The description speaks of the whole pull request: the default branch is
+        // where the delta starts, whatever this run added to the branch.
+        let default_tip = git::remote_branch(&repository, remote, &default_branch).unwrap_or(base);
+        let default_tree = git::CommitTree::at(&repository, &default_tip.to_string())?;
+        let reached = scaffold::reached_level(&default_tree)?;
+        let whole = scaffold::prepare(&default_tree, pack, catalog, &config, to, false)?;
         let issues = issues::tracking_issues(&mut client).await?;
         let body = pr::body(
             pack,
@@ -283,7 +288,7 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
             reached,
             to,
             &language,
-            Some(&changes).filter(|c| !c.is_noop()),
+            Some(&whole),
             &issues,
         );
         let title = format!("Level up to {to}: {}", pack.level(to).name.get(&language));

@@ -564,9 +564,20 @@ fn pr_commits_pushes_and_opens_without_touching_the_working_tree() {
         stdout(&again)
     );
     assert_eq!(github.pulls().len(), 1);
+    assert_eq!(
+        github.write_count(),
+        writes,
+        "the pull request is left untouched"
+    );
     assert!(
-        github.write_count() <= writes + 1,
-        "at most the description changes"
+        stdout(&again).contains("unchanged   pull request #"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        github.pulls()[0]["body"].as_str().expect("body"),
+        body,
+        "the same description"
     );
     assert_contract(&github);
 }
