@@ -32,6 +32,14 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// "1 problem" or "N problems", for the summary line of an invalid input.
+pub fn problem_count(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ pub use catalog::{Catalog, Pin};
 pub use manifest::{Blueprint, Each, FileSpec, When};
 pub use render::{Input, RenderedFile, RoadmapStep, render};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, problem_count};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -48,11 +48,4 @@ pub enum Error {
     },
     #[error("unknown blueprint `{name}`")]
     Unknown { name: String },
-}
-
-fn problem_count(diagnostics: &[Diagnostic]) -> String {
-    match diagnostics.len() {
-        1 => "1 problem".to_string(),
-        n => format!("{n} problems"),
-    }
 }

@@ -109,34 +109,14 @@ pub struct PrArgs {
     #[arg(long, value_name = "NAME", default_value = "origin")]
     pub remote: String,
 
-    /// The repository on GitHub, OWNER/NAME or HOST/OWNER/NAME [default: from the remote]
-    #[arg(long, value_name = "REPO")]
-    pub repo: Option<String>,
-
-    /// The GitHub host
-    #[arg(long, value_name = "HOST")]
-    pub host: Option<String>,
-
-    /// The API base URL, for GitHub Enterprise Server or a compatible endpoint
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// Milliseconds to pause between writes to the API
-    #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000)]
-    pub pace: u64,
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
+/// Where GitHub is and how fast to write to it; shared by `pr` and `issues`.
 #[derive(Debug, ClapArgs)]
-pub struct IssuesArgs {
-    /// The target level (1-5) [default: `target` in levelup.yaml]
-    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
-    pub to: Option<String>,
-
-    /// The level reached, as in `plan` [default: the lock's level, or 0 outside a platform repository]
-    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
-    pub from: Option<String>,
-
-    /// The repository, OWNER/NAME or HOST/OWNER/NAME
+pub struct GitHubArgs {
+    /// The repository on GitHub, OWNER/NAME or HOST/OWNER/NAME [default: from the git remote]
     #[arg(long, value_name = "REPO")]
     pub repo: Option<String>,
 
@@ -151,6 +131,20 @@ pub struct IssuesArgs {
     /// Milliseconds to pause between writes (GitHub asks for about a second)
     #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000)]
     pub pace: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct IssuesArgs {
+    /// The target level (1-5) [default: `target` in levelup.yaml]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
+    pub to: Option<String>,
+
+    /// The level reached, as in `plan` [default: the lock's level, or 0 outside a platform repository]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
+    pub from: Option<String>,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
 
     /// Show what would be created, updated or closed; write nothing (exit status 3 when changes are pending)
     #[arg(long)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{IssuesArgs, PrArgs};
+use super::args::{GitHubArgs, IssuesArgs, PrArgs};
 use super::{Error, Exit, settings, write_stdout};
 use crate::blueprint::Catalog;
 use crate::config;
@@ -54,10 +54,13 @@ pub fn issues(
     let IssuesArgs {
         to,
         from,
-        repo,
-        host,
-        api_url,
-        pace,
+        github:
+            GitHubArgs {
+                repo,
+                host,
+                api_url,
+                pace,
+            },
         dry_run,
         force,
         close_removed,
@@ -80,16 +83,11 @@ pub fn issues(
     let platform = config::find_root(&cwd).ok();
     let config = platform.as_deref().map(config::load).transpose()?;
 
-    let to = match (to, config.as_ref().and_then(|config| config.target)) {
-        (Some(text), _) => settings::parse_level(pack, text, "--to")?,
-        (None, Some(target)) => settings::parse_level(pack, &target.to_string(), "target")?,
-        (None, None) => {
-            return Err(Error::usage(
-                "no target level",
-                "pass `--to N`, or set `target: N` in levelup.yaml",
-            ));
-        }
-    };
+    let to = settings::target_level(
+        pack,
+        config.as_ref().and_then(|config| config.target),
+        to.as_deref(),
+    )?;
     let from: Vec<Baseline> = match (from, &platform) {
         (Some(text), _) => settings::parse_from(pack, text, to)?,
         (None, Some(root)) => {
@@ -127,13 +125,7 @@ pub fn issues(
         force: *force,
         close_removed: *close_removed,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Create {
-            path: "tokio runtime".into(),
-            source,
-        })?;
+    let runtime = runtime()?;
     let outcome = runtime.block_on(async {
         let mut client = Client::new(&target, Duration::from_millis(*pace), &spinner)?;
         issues::run(&mut client, &options).await
@@ -164,10 +156,13 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
     let PrArgs {
         to,
         remote,
-        repo,
-        host,
-        api_url,
-        pace,
+        github:
+            GitHubArgs {
+                repo,
+                host,
+                api_url,
+                pace,
+            },
     } = args;
     let cwd = std::env::current_dir().map_err(|source| Error::Create {
         path: ".".into(),
@@ -175,16 +170,7 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
     })?;
     let root = config::find_root(&cwd)?;
     let config = config::load(&root)?;
-    let to = match (to, config.target) {
-        (Some(text), _) => settings::parse_level(pack, text, "--to")?,
-        (None, Some(target)) => settings::parse_level(pack, &target.to_string(), "target")?,
-        (None, None) => {
-            return Err(Error::usage(
-                "no target level",
-                "pass `--to N`, or set `target: N` in levelup.yaml",
-            ));
-        }
-    };
+    let to = settings::target_level(pack, config.target, to.as_deref())?;
     let target = resolve_target(&root, repo, host, api_url)?;
     let signature = git::configured_signature()?;
     let repository = git::open(&root)?;
@@ -194,13 +180,7 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
     let language = Language::new(config.language.clone());
     let branch = pr::branch(to);
     let spinner = Spinner::new(quiet);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Create {
-            path: "tokio runtime".into(),
-            source,
-        })?;
+    let runtime = runtime()?;
 
     let result: Result<String, Error> = runtime.block_on(async {
         let mut client = Client::new(&target, Duration::from_millis(*pace), &spinner)?;
@@ -317,6 +297,17 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
     spinner.0.finish_and_clear();
     write_stdout(&result?)?;
     Ok(Exit::Done)
+}
+
+/// The single-threaded runtime the GitHub client runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Create {
+            path: "tokio runtime".into(),
+            source,
+        })
 }
 
 fn resolve_target(

@@ -4,7 +4,7 @@
 use super::args::{ApplyArgs, InitArgs};
 use super::{Error, Exit, settings, write_stdout};
 use crate::blueprint::Catalog;
-use crate::config::{self, Application, Config, GitOps, PolicyEngine, Provider};
+use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
 use crate::repo_path::RepoPath;
 use crate::scaffold::{self, Action, ChangeSet, Operation, WorkTree};
@@ -153,7 +153,7 @@ pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> R
     })?;
     let root = config::find_root(&cwd)?;
     let config = config::load(&root)?;
-    let level = target_level(pack, &config, to.as_deref())?;
+    let level = settings::target_level(pack, config.target, to.as_deref())?;
     let changes = scaffold::prepare(&WorkTree::new(&root), pack, catalog, &config, level, *force)?;
 
     if changes.is_noop() {
@@ -195,17 +195,6 @@ pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> R
 
 fn config_path() -> RepoPath {
     RepoPath::constant(config::FILE_NAME)
-}
-
-fn target_level(pack: &Pack, config: &Config, to: Option<&str>) -> Result<Level, Error> {
-    match (to, config.target) {
-        (Some(text), _) => settings::parse_level(pack, text, "--to"),
-        (None, Some(target)) => settings::parse_level(pack, &target.to_string(), "target"),
-        (None, None) => Err(Error::usage(
-            "no target level",
-            "pass `--to N`, or set `target: N` in levelup.yaml",
-        )),
-    }
 }
 
 fn choice<T: Copy>(

@@ -130,6 +130,22 @@ fn parse_target(pack: &Pack, text: &str) -> Result<Level, Error> {
     parse_level(pack, text, "--to")
 }
 
+/// The level a command works towards: `--to`, else `target` in levelup.yaml.
+pub(super) fn target_level(
+    pack: &Pack,
+    configured: Option<u8>,
+    to: Option<&str>,
+) -> Result<Level, Error> {
+    match (to, configured) {
+        (Some(text), _) => parse_level(pack, text, "--to"),
+        (None, Some(target)) => parse_level(pack, &target.to_string(), "target"),
+        (None, None) => Err(Error::usage(
+            "no target level",
+            "pass `--to N`, or set `target: N` in levelup.yaml",
+        )),
+    }
+}
+
 /// A level from 1 to 5 given to `flag`, by number or name.
 pub(super) fn parse_level(pack: &Pack, text: &str, flag: &str) -> Result<Level, Error> {
     let number = parse_level_number(pack, text, flag, Level::MIN..=Level::MAX)?;

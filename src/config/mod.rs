@@ -14,7 +14,7 @@ use serde::Deserialize;
 pub use choices::{GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, problem_count};
 use crate::yaml::{self, find_line};
 
 /// The file name levelup looks for, upward from the working directory.
@@ -65,13 +65,6 @@ pub enum Error {
     NotFound { start: PathBuf },
     #[error("`{}` is invalid: {}", .0[0].file.display(), problem_count(.0))]
     Invalid(Vec<Diagnostic>),
-}
-
-fn problem_count(diagnostics: &[Diagnostic]) -> String {
-    match diagnostics.len() {
-        1 => "1 problem".to_string(),
-        n => format!("{n} problems"),
-    }
 }
 
 const DEFAULT_KUBERNETES_VERSION: &str = "v1.34.0";

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, problem_count};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -16,11 +16,4 @@ pub enum Error {
     NotAPack { dir: PathBuf },
     #[error("the content pack is invalid: {}", problem_count(.0))]
     Invalid(Vec<Diagnostic>),
-}
-
-fn problem_count(diagnostics: &[Diagnostic]) -> String {
-    match diagnostics.len() {
-        1 => "1 problem".to_string(),
-        n => format!("{n} problems"),
-    }
 }
