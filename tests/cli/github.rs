@@ -20,13 +20,7 @@ impl Place {
         let place = Place {
             dir: tempfile::tempdir().expect("temporary folder"),
         };
-        let home = place.dir.path().join("home");
-        std::fs::create_dir_all(&home).expect("home");
-        std::fs::write(
-            home.join(".gitconfig"),
-            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
-        )
-        .expect("gitconfig");
+        crate::support::home_with_git_identity(&place.dir.path().join("home"));
         place
     }
 

@@ -17,12 +17,7 @@ impl Workspace {
         let workspace = Workspace {
             dir: tempfile::tempdir().expect("temporary folder"),
         };
-        std::fs::create_dir_all(workspace.home()).expect("home");
-        std::fs::write(
-            workspace.home().join(".gitconfig"),
-            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
-        )
-        .expect("gitconfig");
+        crate::support::home_with_git_identity(&workspace.home());
         workspace
     }
 

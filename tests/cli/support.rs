@@ -71,6 +71,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Makes `home` a home folder whose git configuration has an author identity and
+/// `main` as the first branch, so commands that commit work in tests.
+pub fn home_with_git_identity(home: &Path) {
+    std::fs::create_dir_all(home).expect("home");
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
+    )
+    .expect("gitconfig");
+}
+
 /// Replaces the first `from` in the file with `to`; fails the test if `from` is absent.
 pub fn replace_in(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("readable");
