@@ -48,6 +48,8 @@ pub enum Error {
     BranchConflicts { branch: String, paths: Vec<String> },
     #[error("{} with uncommitted changes would be changed: {}", if .0.len() == 1 { "a file" } else { "files" }, .0.join(", "))]
     Uncommitted(Vec<String>),
+    #[error("cannot read the current folder")]
+    WorkingDir(#[source] std::io::Error),
     #[error("cannot create `{}`", .path.display())]
     Create {
         path: std::path::PathBuf,
@@ -84,7 +86,9 @@ impl Error {
             ) => Exit::InvalidInput,
             Error::Scaffold(_) => Exit::Failure,
             Error::Git(git::Error::NoIdentity) => Exit::InvalidInput,
-            Error::Git(_) | Error::Uncommitted(_) | Error::Create { .. } => Exit::Failure,
+            Error::Git(_) | Error::Uncommitted(_) | Error::Create { .. } | Error::WorkingDir(_) => {
+                Exit::Failure
+            }
             Error::Report(_) | Error::Output(_) => Exit::Failure,
             Error::GitHub(_) => Exit::Failure,
             Error::BranchConflicts { .. } => Exit::Conflicts,

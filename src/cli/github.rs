@@ -76,10 +76,7 @@ pub fn issues(
             ));
         }
     };
-    let cwd = std::env::current_dir().map_err(|source| Error::Create {
-        path: ".".into(),
-        source,
-    })?;
+    let cwd = settings::working_dir()?;
     let platform = config::find_root(&cwd).ok();
     let config = platform.as_deref().map(config::load).transpose()?;
 
@@ -164,13 +161,7 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
                 pace,
             },
     } = args;
-    let cwd = std::env::current_dir().map_err(|source| Error::Create {
-        path: ".".into(),
-        source,
-    })?;
-    let root = config::find_root(&cwd)?;
-    let config = config::load(&root)?;
-    let to = settings::target_level(pack, config.target, to.as_deref())?;
+    let (root, config, to) = settings::platform(pack, to.as_deref())?;
     let target = resolve_target(&root, repo, host, api_url)?;
     let signature = git::configured_signature()?;
     let repository = git::open(&root)?;

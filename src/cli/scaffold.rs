@@ -147,13 +147,7 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
 
 pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> Result<Exit, Error> {
     let ApplyArgs { to, dry_run, force } = args;
-    let cwd = std::env::current_dir().map_err(|source| Error::Create {
-        path: ".".into(),
-        source,
-    })?;
-    let root = config::find_root(&cwd)?;
-    let config = config::load(&root)?;
-    let level = settings::target_level(pack, config.target, to.as_deref())?;
+    let (root, config, level) = settings::platform(pack, to.as_deref())?;
     let changes = scaffold::prepare(&WorkTree::new(&root), pack, catalog, &config, level, *force)?;
 
     if changes.is_noop() {

@@ -130,6 +130,23 @@ fn parse_target(pack: &Pack, text: &str) -> Result<Level, Error> {
     parse_level(pack, text, "--to")
 }
 
+/// The current folder, for commands that look for a platform repository from it.
+pub(super) fn working_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::current_dir().map_err(Error::WorkingDir)
+}
+
+/// The platform repository around the current folder: its root, its validated
+/// `levelup.yaml`, and the level to work towards (`--to`, else `target`).
+pub(super) fn platform(
+    pack: &Pack,
+    to: Option<&str>,
+) -> Result<(std::path::PathBuf, crate::config::Config, Level), Error> {
+    let root = crate::config::find_root(&working_dir()?)?;
+    let config = crate::config::load(&root)?;
+    let level = target_level(pack, config.target, to)?;
+    Ok((root, config, level))
+}
+
 /// The level a command works towards: `--to`, else `target` in levelup.yaml.
 pub(super) fn target_level(
     pack: &Pack,

@@ -242,24 +242,9 @@ fn issues_follow_content_changes_and_human_edits() {
     edited.insert_str(summary_key, "      Reworded for this test.\n");
     std::fs::write(&file, edited).expect("write");
     let content_arg = content.to_str().expect("utf-8");
-    let api = github.api_url();
-    let output = place.run(
-        place.dir.path(),
-        &[
-            "--content",
-            content_arg,
-            "issues",
-            "--repo",
-            "acme/platform",
-            "--api-url",
-            &api,
-            "--pace",
-            "0",
-            "--from",
-            "2",
-            "--to",
-            "3",
-        ],
+    let output = place.issues(
+        &github,
+        &["--content", content_arg, "--from", "2", "--to", "3"],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(github.write_count(), writes + 1, "exactly one update");
@@ -273,29 +258,11 @@ fn issues_follow_content_changes_and_human_edits() {
     assert!(body.contains("- [x] "), "the tick survives the update");
 
     // A person rewrites a body: reported, not overwritten; --force overwrites.
-    github.set_issue_body(
-        number,
-        "A person rewrote this.\n\n<!-- levelup:step=x hash=0 -->",
-    );
     github.set_issue_body(number, &format!("{}\n\nAlso: a note from a person.", body));
     let writes = github.write_count();
-    let output = place.run(
-        place.dir.path(),
-        &[
-            "--content",
-            content_arg,
-            "issues",
-            "--repo",
-            "acme/platform",
-            "--api-url",
-            &api,
-            "--pace",
-            "0",
-            "--from",
-            "2",
-            "--to",
-            "3",
-        ],
+    let output = place.issues(
+        &github,
+        &["--content", content_arg, "--from", "2", "--to", "3"],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(github.write_count(), writes);
@@ -304,18 +271,11 @@ fn issues_follow_content_changes_and_human_edits() {
         "{}",
         stdout(&output)
     );
-    let forced = place.run(
-        place.dir.path(),
+    let forced = place.issues(
+        &github,
         &[
             "--content",
             content_arg,
-            "issues",
-            "--repo",
-            "acme/platform",
-            "--api-url",
-            &api,
-            "--pace",
-            "0",
             "--from",
             "2",
             "--to",

@@ -242,6 +242,24 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(tree_state(&repo), before);
 }
 
+/// `levelup --blueprints BLUEPRINTS apply --to 1 EXTRA...` in `repo`.
+fn apply_with_blueprints(
+    workspace: &Workspace,
+    repo: &Path,
+    blueprints: &Path,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        "--blueprints",
+        blueprints.to_str().expect("utf-8"),
+        "apply",
+        "--to",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    workspace.run(repo, &args)
+}
+
 /// A copy of `app-kustomize` whose deployment asks for more memory.
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
@@ -262,16 +280,7 @@ fn a_user_edit_survives_a_blueprint_update() {
     replace_in(&repo.join(DEPLOYMENT), "replicas: 2", "replicas: 5");
     workspace.git(&repo, &["commit", "-qam", "scale the shop"]);
     let blueprints = bigger_memory_blueprints(&workspace);
-    let output = workspace.run(
-        &repo,
-        &[
-            "--blueprints",
-            blueprints.to_str().expect("utf-8"),
-            "apply",
-            "--to",
-            "1",
-        ],
-    );
+    let output = apply_with_blueprints(&workspace, &repo, &blueprints, &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -297,16 +306,7 @@ fn overlapping_edits_leave_conflict_markers() {
     replace_in(&repo.join(DEPLOYMENT), "memory: 256Mi", "memory: 1Gi");
     workspace.git(&repo, &["commit", "-qam", "more memory"]);
     let blueprints = bigger_memory_blueprints(&workspace);
-    let output = workspace.run(
-        &repo,
-        &[
-            "--blueprints",
-            blueprints.to_str().expect("utf-8"),
-            "apply",
-            "--to",
-            "1",
-        ],
-    );
+    let output = apply_with_blueprints(&workspace, &repo, &blueprints, &[]);
     assert_eq!(code(&output), 4, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -324,16 +324,7 @@ fn overlapping_edits_leave_conflict_markers() {
         "              memory: 1Gi\n",
     );
     workspace.git(&repo, &["commit", "-qam", "resolve"]);
-    let again = workspace.run(
-        &repo,
-        &[
-            "--blueprints",
-            blueprints.to_str().expect("utf-8"),
-            "apply",
-            "--to",
-            "1",
-        ],
-    );
+    let again = apply_with_blueprints(&workspace, &repo, &blueprints, &[]);
     assert_eq!(code(&again), 0, "{}", stderr(&again));
     assert!(read(&repo.join(DEPLOYMENT)).contains("memory: 1Gi"));
 }
@@ -345,17 +336,7 @@ fn force_overwrites_user_edits_and_says_which() {
     replace_in(&repo.join(DEPLOYMENT), "memory: 256Mi", "memory: 1Gi");
     workspace.git(&repo, &["commit", "-qam", "more memory"]);
     let blueprints = bigger_memory_blueprints(&workspace);
-    let output = workspace.run(
-        &repo,
-        &[
-            "--blueprints",
-            blueprints.to_str().expect("utf-8"),
-            "apply",
-            "--to",
-            "1",
-            "--force",
-        ],
-    );
+    let output = apply_with_blueprints(&workspace, &repo, &blueprints, &["--force"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(stdout(&output).starts_with("overwritten   apps/base/shop/deployment.yaml\n"));
     assert!(read(&repo.join(DEPLOYMENT)).contains("memory: 512Mi"));
