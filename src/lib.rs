@@ -14,6 +14,7 @@ pub mod git;
 pub mod github;
 pub mod model;
 pub mod plan;
+pub mod progress;
 pub mod repo_path;
 pub mod report;
 pub mod scaffold;

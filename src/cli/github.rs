@@ -12,11 +12,12 @@ use super::{Error, Exit, settings, write_stdout};
 use crate::blueprint::Catalog;
 use crate::config;
 use crate::git;
-use crate::github::client::{Client, Progress};
+use crate::github::client::Client;
 use crate::github::issues::{self, IssueRef, Outcome};
 use crate::github::pr;
 use crate::github::target::{self, Flags, Target};
 use crate::model::{Baseline, Language, Pack};
+use crate::progress::Reporter;
 use crate::scaffold::{self, WorkTree};
 
 /// The spinner on stderr; hidden when stderr is not a terminal or with `--quiet`.
@@ -38,7 +39,7 @@ impl Spinner {
     }
 }
 
-impl Progress for Spinner {
+impl Reporter for Spinner {
     fn waiting(&self, seconds: u64, reason: &str) {
         self.0
             .set_message(format!("waiting {seconds}s for {reason}"));

@@ -17,6 +17,7 @@ use octocrab::Octocrab;
 use serde_json::Value;
 
 use super::target::Target;
+use crate::progress::Reporter;
 
 /// GitHub allows 500 content-creating requests an hour; stop a little before.
 pub const CREATION_CAP: usize = 480;
@@ -72,26 +73,13 @@ impl Error {
     }
 }
 
-/// What the client tells whoever shows progress (the CLI's progress bar).
-pub trait Progress {
-    /// GitHub asked to wait `seconds` before continuing.
-    fn waiting(&self, seconds: u64, reason: &str);
-}
-
-/// A progress sink that shows nothing.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn waiting(&self, _: u64, _: &str) {}
-}
-
 pub struct Client<'p> {
     octocrab: Octocrab,
     api_url: String,
     /// `/repos/OWNER/NAME`
     repo_path: String,
     pace: Duration,
-    progress: &'p dyn Progress,
+    progress: &'p dyn Reporter,
     last_write: Option<Instant>,
     writes: usize,
     created: usize,
@@ -110,7 +98,7 @@ impl<'p> Client<'p> {
     pub fn new(
         target: &Target,
         pace: Duration,
-        progress: &'p dyn Progress,
+        progress: &'p dyn Reporter,
     ) -> Result<Client<'p>, Error> {
         let octocrab = Octocrab::builder()
             .base_uri(target.api_url.as_str())

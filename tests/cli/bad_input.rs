@@ -1,21 +1,19 @@
 //! Bad input on the command line: one error line, one hint line, exit code 2.
 
-use crate::support::{code, run_on_fixture, stderr, stdout};
+use crate::support::{Test, code, run_on_fixture, stderr, valid_pack};
 
 const LEVELS: &str =
     "levels are 1 Build, 2 Operate, 3 Scale, 4 Improve, 5 Adapt; 0 means nothing in place yet";
 
 fn assert_rejected(args: &[&str], error: &str, hint: &str) {
-    let mut full = vec!["plan"];
-    full.extend_from_slice(args);
-    let output = run_on_fixture(&full);
-    assert_eq!(code(&output), 2, "exit code for {args:?}");
-    assert_eq!(stdout(&output), "", "nothing on stdout for {args:?}");
-    assert_eq!(
-        stderr(&output),
-        format!("error: {error}\nhint: {hint}\n"),
-        "stderr for {args:?}"
-    );
+    Test::new()
+        .args(["--content".as_ref(), valid_pack().as_os_str()])
+        .arg("plan")
+        .args(args)
+        .run()
+        .code(2)
+        .stdout_is("")
+        .stderr_is(&format!("error: {error}\nhint: {hint}\n"));
 }
 
 #[test]

@@ -744,7 +744,7 @@ fn stopping_before_the_creation_cap_resumes_without_duplicates() {
         .enable_all()
         .build()
         .expect("runtime");
-    let silent = levelup::github::client::Silent;
+    let silent = levelup::progress::Silent;
     let stopped = runtime.block_on(async {
         let client =
             levelup::github::client::Client::new(&target, std::time::Duration::ZERO, &silent)
