@@ -8,3 +8,4 @@ pub mod issues;
 pub mod pr;
 pub mod reconcile;
 pub mod target;
+pub mod wire;
