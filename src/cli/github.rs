@@ -40,6 +40,10 @@ impl Spinner {
 }
 
 impl Reporter for Spinner {
+    fn stage(&self, message: &str) {
+        self.0.set_message(message.to_string());
+    }
+
     fn waiting(&self, seconds: u64, reason: &str) {
         self.0
             .set_message(format!("waiting {seconds}s for {reason}"));
