@@ -1170,3 +1170,41 @@ fn levelup_yaml_names_the_github_repository() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(github.pulls().len(), 1);
 }
+
+#[test]
+fn retries_are_bounded() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    for _ in 0..10 {
+        github.inject(Fault::TooManyRequests {
+            method: "GET",
+            path_suffix: "/labels",
+            retry_after: 0,
+        });
+    }
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: GitHub still limits GET /repos/acme/platform/labels?per_page=100 after 5 waits\n"
+    );
+    assert_eq!(github.pending_faults().len(), 4, "one try and five waits");
+
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    for _ in 0..10 {
+        github.inject(Fault::ServerError {
+            method: "GET",
+            path_suffix: "/labels",
+            status: 502,
+        });
+    }
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .starts_with("error: GitHub answered 502 to GET /repos/acme/platform/labels"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(github.requests().len(), 4, "one try and three retries");
+}
