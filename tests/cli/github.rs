@@ -1119,10 +1119,17 @@ fn the_marker_is_found_among_5000_issues_in_one_listing() {
         "one page of levelup's issues: {issue_lists:?}"
     );
     assert_eq!(unfiltered, 50, "every issue, once: 5,000 at 100 a page");
+    let full: Vec<std::time::Duration> = github
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/issues") && !request.query.contains("labels="))
+        .map(|request| request.elapsed)
+        .collect();
     eprintln!(
-        "5000 issues: {} GET /issues pages, {:.2?} for the whole run",
+        "5000 issues: {} GET /issues pages, {:.2?} for the whole run, {:.2?} from the first to the last page of the full listing",
         issue_lists.len(),
-        elapsed
+        elapsed,
+        full.last().copied().unwrap_or_default() - full.first().copied().unwrap_or_default()
     );
     // A re-run with nothing to create never lists them all.
     let before = github.requests().len();
