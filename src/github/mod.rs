@@ -2,6 +2,7 @@
 //! they are reconciled with what exists. The HTTP client that applies the plan
 //! and the commands' logic live in `client`, `issues` and `pr`.
 
+pub mod backoff;
 pub mod body;
 pub mod client;
 pub mod issues;
