@@ -73,7 +73,13 @@ GitHub is found the way gh finds it: the repository from --repo, GH_REPO or the 
 remote; the host from --host, GH_HOST or the repository; the API at https://api.github.com
 or https://HOST/api/v3 (GitHub Enterprise Server), or --api-url / GITHUB_API_URL; the token
 from GH_TOKEN or GITHUB_TOKEN (GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for other
-hosts), then `gh auth token`. The token is never printed.
+hosts), then `gh auth token`. The repository may also be `github.repo` in levelup.yaml (after
+--repo and GH_REPO). The token is never printed.
+
+The token is looked up for the API URL's host (api.github.com is github.com), so an --api-url
+on another host never gets a github.com token; plain http:// is accepted only for loopback
+addresses. Only levelup's labels are compared; a person's labels, assignees, and a title or
+milestone they changed are kept (--force overwrites the title and milestone).
 
 The level reached comes from the repository's lock inside a platform repository, or --from.
 
@@ -93,7 +99,9 @@ and opens the pull request, or updates the open one. If the scaffold would confl
 commits on the branch, it fails with the list and pushes nothing. The pull request's body
 is the roadmap delta with checklists, the files changed, and links to tracking issues.
 
-Authentication: over HTTPS the token (as for `levelup issues`), over SSH the SSH agent.
+Authentication: over HTTPS the token (as for `levelup issues`), and only to a remote on the
+host the token was found for (the API URL's host; plain http only on loopback); over SSH the
+SSH agent. The repository may also be `github.repo` in levelup.yaml.
 
 Examples:
   levelup pr --to 3

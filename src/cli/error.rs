@@ -131,6 +131,12 @@ impl Error {
             Error::Target(github_target::Error::NoRepo { .. } | github_target::Error::BadRepo { .. }) => Some(
                 "pass `--repo OWNER/NAME`, or run levelup in a clone whose `origin` is on GitHub".to_string(),
             ),
+            Error::Target(github_target::Error::InsecureApiUrl { .. }) => Some(
+                "use an https:// URL; plain http:// is accepted only for loopback addresses (127.0.0.0/8, ::1, localhost)".to_string(),
+            ),
+            Error::Target(github_target::Error::BadApiUrl { .. }) => Some(
+                "pass the API base URL, such as https://api.github.com or https://HOST/api/v3".to_string(),
+            ),
             Error::GitHub(github_client::Error::CreationCap { .. }) => Some(
                 "GitHub allows 500 content-creating requests an hour: run the same command again later, it continues where this run stopped".to_string(),
             ),

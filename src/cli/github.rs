@@ -1,5 +1,5 @@
-//! `levelup issues`: resolve where GitHub is and what is planned, run the
-//! reconcile, show progress on a terminal, print the outcome.
+//! `levelup issues` and `levelup pr`: resolve the flags and where GitHub is, run
+//! the library workflow, show progress on a terminal, print the outcome.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -40,6 +40,10 @@ impl Spinner {
 }
 
 impl Reporter for Spinner {
+    fn stage(&self, message: &str) {
+        self.0.set_message(message.to_string());
+    }
+
     fn waiting(&self, seconds: u64, reason: &str) {
         self.0
             .set_message(format!("waiting {seconds}s for {reason}"));
@@ -111,7 +115,13 @@ pub fn issues(
         }
     }
 
-    let target = resolve_target(&cwd, repo, host, api_url)?;
+    let target = resolve_target(
+        &cwd,
+        repo,
+        host,
+        api_url,
+        config.as_ref().and_then(|config| config.repo.as_deref()),
+    )?;
     let spinner = Spinner::new(quiet);
     let options = issues::Options {
         pack,
@@ -137,13 +147,7 @@ pub fn issues(
     } else {
         write_stdout(&summary(&outcome, &target))?;
     }
-    let pending = !outcome.created.is_empty()
-        || !outcome.updated.is_empty()
-        || !outcome.overwritten.is_empty()
-        || !outcome.closed.is_empty()
-        || !outcome.labels_created.is_empty()
-        || !outcome.milestones_created.is_empty();
-    Ok(if *dry_run && pending {
+    Ok(if *dry_run && outcome.has_changes() {
         Exit::ChangesPending
     } else {
         Exit::Done
@@ -163,132 +167,80 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
             },
     } = args;
     let (root, config, to) = settings::platform(pack, to.as_deref())?;
-    let target = resolve_target(&root, repo, host, api_url)?;
-    let signature = git::configured_signature()?;
-    let repository = git::open(&root)?;
-    let credentials = git::Credentials {
-        token: Some(target.token.expose()),
+    let target = resolve_target(&root, repo, host, api_url, config.repo.as_deref())?;
+    // Checked before anything touches the network.
+    git::configured_signature()?;
+    let request = pr::Request {
+        pack,
+        catalog,
+        config: &config,
+        root: &root,
+        to,
+        remote,
+        target: &target,
+        pace: Duration::from_millis(*pace),
     };
-    let language = Language::new(config.language.clone());
-    let branch = pr::branch(to);
     let spinner = Spinner::new(quiet);
-    let runtime = runtime()?;
-
-    let result: Result<String, Error> = runtime.block_on(async {
-        let mut client = Client::new(&target, Duration::from_millis(*pace), &spinner)?;
-        let repository_info = client.get(&client.repo("")).await?;
-        let default_branch = repository_info["default_branch"]
-            .as_str()
-            .unwrap_or("main")
-            .to_string();
-
-        git::fetch(
-            &repository,
-            remote,
-            &[&default_branch, &branch],
-            &credentials,
-        )?;
-        let branch_tip = git::remote_branch(&repository, remote, &branch);
-        let base =
-            match branch_tip.or_else(|| git::remote_branch(&repository, remote, &default_branch)) {
-                Some(base) => base,
-                None => {
-                    return Err(Error::usage(
-                        format!("`{remote}` has no branch `{default_branch}`"),
-                        "push the default branch first: `levelup pr` starts from it",
-                    ));
-                }
-            };
-        let base_tree = git::CommitTree::at(&repository, &base.to_string())?;
-        let changes = scaffold::prepare(&base_tree, pack, catalog, &config, to, false)?;
-        if changes.has_conflicts() {
-            let paths: Vec<String> = changes
-                .changes
-                .iter()
-                .filter(|change| change.action == scaffold::Action::Conflict)
-                .map(|change| change.path.to_string())
-                .collect();
-            return Err(Error::BranchConflicts {
-                branch: branch.clone(),
-                paths,
-            });
-        }
-        let mut report = String::new();
-        let head = if changes.is_noop() {
-            report.push_str(&format!(
-                "unchanged   {branch}: the scaffold is up to date there\n"
-            ));
-            base
-        } else {
-            let tree = git::tree_with(&repository, base, &changes.operations())?;
-            let commit = git::commit_on(
-                &repository,
-                &format!("refs/levelup/level-{to}"),
-                base,
-                tree,
-                &signature,
-                &format!("Level up {} to level {to} with levelup", config.name),
-            )?;
-            git::push(
-                &repository,
-                remote,
-                &format!("refs/levelup/level-{to}"),
-                &branch,
-                &credentials,
-            )?;
-            report.push_str(&format!(
-                "committed   {branch} {}\n",
-                &commit.to_string()[..12]
-            ));
-            report.push_str(&format!("pushed      {branch} to {remote}\n"));
-            commit
-        };
-        if branch_tip.is_none() && head == base {
-            report.push_str("nothing to propose: the default branch is already at this level\n");
-            return Ok(report);
-        }
-        // The description speaks of the whole pull request: the default branch is
-        // where the delta starts, whatever this run added to the branch.
-        let default_tip = git::remote_branch(&repository, remote, &default_branch).unwrap_or(base);
-        let default_tree = git::CommitTree::at(&repository, &default_tip.to_string())?;
-        let reached = scaffold::reached_level(&default_tree)?;
-        let whole = scaffold::prepare(&default_tree, pack, catalog, &config, to, false)?;
-        let issues = issues::tracking_issues(&mut client).await?;
-        let body = pr::body(
-            pack,
-            &config.name,
-            reached,
-            to,
-            &language,
-            Some(&whole),
-            &issues,
-        );
-        let title = format!("Level up to {to}: {}", pack.level(to).name.get(&language));
-        let pull = pr::open_or_update(
-            &mut client,
-            &target.repo.owner,
-            &branch,
-            &default_branch,
-            &title,
-            &body,
-        )
-        .await?;
-        let verb = if pull.opened {
-            "opened"
-        } else if pull.updated {
-            "updated"
-        } else {
-            "unchanged"
-        };
-        report.push_str(&format!(
-            "{verb:<11} pull request #{} {}\n",
-            pull.number, pull.url
-        ));
-        Ok(report)
-    });
+    let outcome = runtime()?.block_on(pr::run(&request, &spinner));
     spinner.0.finish_and_clear();
-    write_stdout(&result?)?;
+    write_stdout(&pr_summary(&outcome?))?;
     Ok(Exit::Done)
+}
+
+impl From<pr::Error> for Error {
+    fn from(error: pr::Error) -> Error {
+        match error {
+            pr::Error::Git(error) => Error::Git(error),
+            pr::Error::Scaffold(error) => Error::Scaffold(error),
+            pr::Error::GitHub(error) => Error::GitHub(error),
+            pr::Error::BranchConflicts { branch, paths } => {
+                Error::BranchConflicts { branch, paths }
+            }
+            pr::Error::NoDefaultBranch { remote, branch } => Error::usage(
+                format!("`{remote}` has no branch `{branch}`"),
+                "push the default branch first: `levelup pr` starts from it",
+            ),
+        }
+    }
+}
+
+fn pr_summary(outcome: &pr::PrOutcome) -> String {
+    let pr::PrOutcome {
+        branch,
+        remote,
+        pushed,
+        pull_request,
+    } = outcome;
+    let mut report = String::new();
+    match pushed {
+        None => report.push_str(&format!(
+            "unchanged   {branch}: the scaffold is up to date there\n"
+        )),
+        Some(commit) => {
+            let short = commit.get(..12).unwrap_or(commit);
+            report.push_str(&format!("committed   {branch} {short}\n"));
+            report.push_str(&format!("pushed      {branch} to {remote}\n"));
+        }
+    }
+    match pull_request {
+        None => {
+            report.push_str("nothing to propose: the default branch is already at this level\n")
+        }
+        Some(pull) => {
+            let verb = if pull.opened {
+                "opened"
+            } else if pull.updated {
+                "updated"
+            } else {
+                "unchanged"
+            };
+            report.push_str(&format!(
+                "{verb:<11} pull request #{} {}\n",
+                pull.number, pull.url
+            ));
+        }
+    }
+    report
 }
 
 /// The single-threaded runtime the GitHub client runs on.
@@ -307,12 +259,14 @@ fn resolve_target(
     repo: &Option<String>,
     host: &Option<String>,
     api_url: &Option<String>,
+    configured_repo: Option<&str>,
 ) -> Result<Target, Error> {
     let remote = crate::git::origin_url(cwd);
     let flags = Flags {
         host: host.clone(),
         api_url: api_url.clone(),
         repo: repo.clone(),
+        configured_repo: configured_repo.map(str::to_string),
     };
     let env = |name: &str| std::env::var(name).ok();
     Ok(target::resolve(
@@ -351,8 +305,13 @@ fn summary(outcome: &Outcome, target: &Target) -> String {
             let number = item
                 .number
                 .map_or_else(|| "(new)".to_string(), |n| format!("#{n}"));
+            let edited = if item.edited.is_empty() {
+                String::new()
+            } else {
+                format!(" [{} changed by a person]", item.edited.join(", "))
+            };
             out.push_str(&format!(
-                "{verb:<11} {number:<7} {} ({})\n",
+                "{verb:<11} {number:<7} {} ({}){edited}\n",
                 item.title, item.step
             ));
         }
@@ -386,7 +345,7 @@ fn summary(outcome: &Outcome, target: &Target) -> String {
         outcome.writes
     ));
     if !outcome.edited.is_empty() {
-        out.push_str("hint: bodies edited by a person are left alone; `--force` overwrites them\n");
+        out.push_str("hint: issues a person edited (body, title or milestone) are left alone; `--force` overwrites them\n");
     }
     if !outcome.removed.is_empty() {
         out.push_str("hint: `--close-removed` closes the issues of steps that left the plan, as not planned\n");

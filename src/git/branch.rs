@@ -1,5 +1,6 @@
 //! The level-up branch: fetch, commit a change set on top of a commit without
-//! touching the working tree, and push without force.
+//! touching the working tree, and push without force; and which remote may
+//! receive the token (https to the token's own host, or loopback http for tests).
 
 use std::path::Path;
 
@@ -11,9 +12,67 @@ use git2::{
 use super::Error;
 use crate::scaffold::Operation;
 
-/// How to authenticate to the remote: a token over HTTPS, the SSH agent over SSH.
+/// How to authenticate to the remote: a token over HTTPS to its own host, the SSH
+/// agent over SSH.
 pub struct Credentials<'a> {
     pub token: Option<&'a str>,
+    /// The host the token belongs to; no other remote receives it.
+    pub token_host: &'a str,
+}
+
+impl Credentials<'_> {
+    /// Whether the remote at `url` may receive the token: over `https` to the
+    /// token's host, or over `http` when that host is a loopback address.
+    pub fn token_may_go_to(&self, url: &str) -> bool {
+        let Some((scheme, host)) = scheme_and_host(url) else {
+            return false;
+        };
+        let same_host = host.eq_ignore_ascii_case(self.token_host);
+        match scheme.as_str() {
+            "https" => same_host,
+            "http" => same_host && is_loopback(&host),
+            _ => false,
+        }
+    }
+}
+
+/// The scheme and the lowercase host of a URL (`SCHEME://[USER@]HOST[:PORT]/...`),
+/// or `ssh` and the host of an scp-like `[USER@]HOST:PATH`. Brackets of an IPv6
+/// address are removed.
+pub fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let url = url.trim();
+    let (scheme, authority) = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            (scheme.to_ascii_lowercase(), authority)
+        }
+        None => {
+            let (authority, _) = url.split_once(':')?;
+            if authority.contains('/') {
+                return None; // a local path such as `./a:b`
+            }
+            ("ssh".to_string(), authority)
+        }
+    };
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(rest) = host_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() || scheme.is_empty() {
+        return None;
+    }
+    Some((scheme, host.to_ascii_lowercase()))
+}
+
+/// Whether `host` is a loopback address: `localhost`, 127.0.0.0/8 or `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 fn callbacks<'a>(
@@ -21,7 +80,7 @@ fn callbacks<'a>(
     attempts: &'a std::cell::Cell<u32>,
 ) -> RemoteCallbacks<'a> {
     let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(move |_url, username, allowed| {
+    callbacks.credentials(move |url, username, allowed| {
         // libgit2 asks again after a refused credential; stop instead of looping.
         attempts.set(attempts.get() + 1);
         if attempts.get() > 3 {
@@ -32,6 +91,15 @@ fn callbacks<'a>(
         }
         if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
             if let Some(token) = credentials.token {
+                if !credentials.token_may_go_to(url) {
+                    let host = scheme_and_host(url)
+                        .map(|(scheme, host)| format!("{scheme}://{host}"))
+                        .unwrap_or_else(|| "this remote".to_string());
+                    return Err(git2::Error::from_str(&format!(
+                        "levelup sends its GitHub token only over https to `{}`, not to `{host}`: use an SSH remote with an agent, or a remote on `{}`",
+                        credentials.token_host, credentials.token_host
+                    )));
+                }
                 return Cred::userpass_plaintext("x-access-token", token);
             }
         }
@@ -219,5 +287,59 @@ pub fn push(
             repository,
             format!("the remote rejected the push: {}", rejected.join("; ")),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn for_host(host: &str) -> Credentials<'_> {
+        Credentials {
+            token: Some("t"),
+            token_host: host,
+        }
+    }
+
+    #[test]
+    fn the_token_goes_only_over_https_to_its_own_host() {
+        let github = for_host("github.com");
+        assert!(github.token_may_go_to("https://github.com/acme/platform.git"));
+        assert!(github.token_may_go_to("https://user@GitHub.com:443/acme/platform"));
+        assert!(!github.token_may_go_to("http://github.com/acme/platform.git"));
+        assert!(!github.token_may_go_to("https://evil.example/acme/platform.git"));
+        assert!(!github.token_may_go_to("https://github.com.evil.example/a/b"));
+        assert!(!github.token_may_go_to("ssh://git@github.com/acme/platform.git"));
+        assert!(!github.token_may_go_to("git@github.com:acme/platform.git"));
+        assert!(!github.token_may_go_to("/srv/git/platform.git"));
+    }
+
+    #[test]
+    fn plain_http_only_to_the_same_loopback_host() {
+        let loopback = for_host("127.0.0.1");
+        assert!(loopback.token_may_go_to("http://127.0.0.1:8080/origin.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.2:8080/origin.git"));
+        assert!(!loopback.token_may_go_to("http://localhost:8080/origin.git"));
+        assert!(!for_host("ghe.example").token_may_go_to("http://ghe.example/a/b.git"));
+    }
+
+    #[test]
+    fn recognises_loopback_hosts() {
+        for host in ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "128.0.0.1",
+            "::2",
+            "localhost.evil",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+        assert_eq!(
+            scheme_and_host("http://[::1]:9/x"),
+            Some(("http".into(), "::1".into()))
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{Repository, Signature, Status};
 
-pub use branch::{Credentials, commit_on, fetch, push, remote_branch, tree_with};
+pub use branch::{
+    Credentials, commit_on, fetch, is_loopback, push, remote_branch, scheme_and_host, tree_with,
+};
 pub use tree::CommitTree;
 
 #[derive(Debug, thiserror::Error)]

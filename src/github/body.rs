@@ -1,23 +1,31 @@
-//! Issue bodies: generated text, a hidden marker with the step id and a hash of the
-//! body, and the rules that tell a ticked checkbox from a human edit.
+//! Issue bodies: generated text, a hidden marker with the step id and hashes of
+//! the generated body, title and milestone, and the rules that tell a ticked
+//! checkbox from a human edit.
 
 use crate::scaffold::sha256_hex;
 
 const MARKER_START: &str = "<!-- levelup:";
 
-/// The step id and body hash a levelup issue carries.
+/// The step id and hashes a levelup issue carries. Markers written before the
+/// title and milestone were hashed have `None` there: for those, levelup cannot
+/// tell a person's change from its own and compares with what it wants instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
     pub step: String,
     pub hash: String,
+    pub title: Option<String>,
+    pub milestone: Option<String>,
 }
 
-/// `text` followed by the marker line for `step`.
-pub fn with_marker(step: &str, text: &str) -> String {
+/// `text` followed by the marker line for `step`, with the generated `title`
+/// and `milestone` hashed into it.
+pub fn with_marker(step: &str, text: &str, title: &str, milestone: &str) -> String {
     let text = text.trim_end();
     format!(
-        "{text}\n\n{MARKER_START}step={step} hash={} -->\n",
-        body_hash(text)
+        "{text}\n\n{MARKER_START}step={step} hash={} title={} milestone={} -->\n",
+        body_hash(text),
+        short_hash(title),
+        short_hash(milestone)
     )
 }
 
@@ -34,17 +42,30 @@ pub fn marker(body: &str) -> Option<Marker> {
         .trim();
     let mut step = None;
     let mut hash = None;
+    let mut title = None;
+    let mut milestone = None;
     for part in inner.split_whitespace() {
         if let Some(value) = part.strip_prefix("step=") {
             step = Some(value.to_string());
         } else if let Some(value) = part.strip_prefix("hash=") {
             hash = Some(value.to_string());
+        } else if let Some(value) = part.strip_prefix("title=") {
+            title = Some(value.to_string());
+        } else if let Some(value) = part.strip_prefix("milestone=") {
+            milestone = Some(value.to_string());
         }
     }
     Some(Marker {
         step: step?,
         hash: hash?,
+        title,
+        milestone,
     })
+}
+
+/// The hash levelup keeps of a title or milestone title.
+pub fn short_hash(text: &str) -> String {
+    sha256_hex(text.trim().as_bytes())[..16].to_string()
 }
 
 /// The body without its marker line.
@@ -126,13 +147,30 @@ mod tests {
 
     const TEXT: &str = "Scan in CI.\n\n**Done when**\n\n- [ ] a scan runs\n- [ ] findings upload";
 
+    fn with_marker(step: &str, text: &str) -> String {
+        super::with_marker(step, text, "A title", "Level 2: Operate")
+    }
+
     #[test]
     fn the_marker_round_trips() {
         let body = with_marker("process.security.ci-scanning", TEXT);
         let found = marker(&body).expect("marker");
         assert_eq!(found.step, "process.security.ci-scanning");
         assert_eq!(found.hash, body_hash(TEXT));
+        assert_eq!(found.title, Some(short_hash("A title")));
+        assert_eq!(found.milestone, Some(short_hash("Level 2: Operate")));
         assert_eq!(without_marker(&body), TEXT);
+        assert!(!edited_by_a_human(&body));
+    }
+
+    #[test]
+    fn old_markers_without_title_and_milestone_still_read() {
+        let body = format!(
+            "{TEXT}\n\n<!-- levelup:step=s.t.x hash={} -->\n",
+            body_hash(TEXT)
+        );
+        let found = marker(&body).expect("marker");
+        assert_eq!((found.title, found.milestone), (None, None));
         assert!(!edited_by_a_human(&body));
     }
 

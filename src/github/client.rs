@@ -14,9 +14,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Method, StatusCode};
 use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::backoff::Jitter;
 use super::target::Target;
+use super::wire::ErrorBody;
 use crate::progress::Reporter;
 
 /// GitHub allows 500 content-creating requests an hour; stop a little before.
@@ -25,6 +28,8 @@ pub const CREATION_CAP: usize = 480;
 const MAX_WAIT: Duration = Duration::from_secs(3600);
 /// Retries of a read after a 5xx or a timeout.
 const READ_RETRIES: u32 = 3;
+/// Rate-limit waits for one request before levelup gives up on it.
+const RATE_LIMIT_WAITS: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -36,8 +41,8 @@ pub enum Error {
         path: String,
         status: u16,
         message: String,
-        /// The response body, for callers that look at `errors` (such as 422 already_exists).
-        body: Value,
+        /// The `errors[].code` values of the body (such as `already_exists` for a 422).
+        codes: Vec<String>,
     },
     #[error("{method} {path} failed and may or may not have taken effect: {reason}")]
     Uncertain {
@@ -55,21 +60,31 @@ pub enum Error {
     CreationCap { created: usize },
     #[error("GitHub asks to wait {seconds}s, longer than levelup waits")]
     WaitTooLong { seconds: u64 },
+    #[error("GitHub still limits {method} {path} after {waits} waits")]
+    StillLimited {
+        method: String,
+        path: String,
+        waits: u32,
+    },
     #[error("GitHub sent a response levelup cannot read ({method} {path}): {reason}")]
     Decode {
         method: String,
         path: String,
         reason: String,
     },
+    #[error("the next page of {path} is on `{origin}`, not under the API URL `{api_url}`")]
+    ForeignLink {
+        path: String,
+        origin: String,
+        api_url: String,
+    },
 }
 
 impl Error {
     /// Whether this is a 422 whose `errors` say the resource already exists.
     pub fn is_already_exists(&self) -> bool {
-        matches!(self, Error::Status { status: 422, body, .. }
-        if body["errors"].as_array().is_some_and(|errors| {
-            errors.iter().any(|error| error["code"] == "already_exists")
-        }))
+        matches!(self, Error::Status { status: 422, codes, .. }
+            if codes.iter().any(|code| code == "already_exists"))
     }
 }
 
@@ -82,16 +97,19 @@ pub struct Client<'p> {
     progress: &'p dyn Reporter,
     last_write: Option<Instant>,
     writes: usize,
+    reads: usize,
     created: usize,
     creation_cap: usize,
-    /// Set when a response said no requests remain until this time.
-    blocked_until: Option<SystemTime>,
+    /// Set when a response said no requests remain until this time (Unix seconds).
+    blocked_until: Option<u64>,
+    jitter: Jitter,
 }
 
-pub struct Response {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Value,
+/// A response as text, so it can be decoded into the type the caller expects.
+struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
 }
 
 impl<'p> Client<'p> {
@@ -100,6 +118,19 @@ impl<'p> Client<'p> {
         pace: Duration,
         progress: &'p dyn Reporter,
     ) -> Result<Client<'p>, Error> {
+        // The token is checked against the API URL's host once more here, for
+        // callers that build a `Target` by hand.
+        let token_host = super::target::token_host(&target.api_url)
+            .map_err(|error| Error::Setup(error.to_string()))?;
+        if token_host != target.token_host {
+            return Err(Error::Setup(format!(
+                "the token is for `{}`, not for the API at `{}`",
+                target.token_host, target.api_url
+            )));
+        }
+        // octocrab adds the `Authorization` header only to requests for the API
+        // URL's own authority, and is built without `follow-redirect`: a redirect
+        // comes back as a response and is never followed with the token.
         let octocrab = Octocrab::builder()
             .base_uri(target.api_url.as_str())
             .map_err(|error| Error::Setup(error.to_string()))?
@@ -116,9 +147,11 @@ impl<'p> Client<'p> {
             progress,
             last_write: None,
             writes: 0,
+            reads: 0,
             created: 0,
             creation_cap: CREATION_CAP,
             blocked_until: None,
+            jitter: Jitter::seeded(),
         })
     }
 
@@ -138,38 +171,48 @@ impl<'p> Client<'p> {
         self.writes
     }
 
-    pub async fn get(&mut self, path: &str) -> Result<Value, Error> {
-        Ok(self.request(Method::GET, path, None).await?.body)
+    /// How many read requests this client sent (every page of a list counts).
+    pub fn reads(&self) -> usize {
+        self.reads
     }
 
-    /// Every item of a paginated list, following `Link: <...>; rel="next"`.
-    pub async fn list(&mut self, path: &str) -> Result<Vec<Value>, Error> {
+    pub async fn get<T: DeserializeOwned>(&mut self, path: &str) -> Result<T, Error> {
+        let response = self.request(Method::GET, path, None).await?;
+        decode(&Method::GET, path, &response.text)
+    }
+
+    /// Every item of a paginated list, following `Link: <...>; rel="next"` as long
+    /// as it stays under the API URL.
+    pub async fn list<T: DeserializeOwned>(&mut self, path: &str) -> Result<Vec<T>, Error> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(format!("{path}{separator}per_page=100"));
         let mut items = Vec::new();
         while let Some(path) = next.take() {
             let response = self.request(Method::GET, &path, None).await?;
-            match response.body {
-                Value::Array(page) => items.extend(page),
-                other => {
-                    return Err(Error::Decode {
-                        method: "GET".into(),
-                        path,
-                        reason: format!("expected a list, got {}", kind_of(&other)),
-                    });
+            let page: Vec<T> = decode(&Method::GET, &path, &response.text)?;
+            items.extend(page);
+            next = match next_link(&response.headers) {
+                None => None,
+                Some(url) => {
+                    Some(
+                        under_api(&self.api_url, &url).ok_or_else(|| Error::ForeignLink {
+                            path: path.clone(),
+                            origin: origin_of(&url),
+                            api_url: self.api_url.clone(),
+                        })?,
+                    )
                 }
-            }
-            next = next_link(&response.headers).map(|url| {
-                url.strip_prefix(&self.api_url)
-                    .map(str::to_string)
-                    .unwrap_or(url)
-            });
+            };
         }
         Ok(items)
     }
 
     /// A content-creating POST.
-    pub async fn create(&mut self, path: &str, body: &Value) -> Result<Value, Error> {
+    pub async fn create<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        body: &Value,
+    ) -> Result<T, Error> {
         if self.created >= self.creation_cap {
             return Err(Error::CreationCap {
                 created: self.created,
@@ -177,14 +220,20 @@ impl<'p> Client<'p> {
         }
         let response = self.request(Method::POST, path, Some(body)).await?;
         self.created += 1;
-        Ok(response.body)
+        decode(&Method::POST, path, &response.text)
     }
 
-    pub async fn update(&mut self, path: &str, body: &Value) -> Result<Value, Error> {
-        Ok(self.request(Method::PATCH, path, Some(body)).await?.body)
+    pub async fn update<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        body: &Value,
+    ) -> Result<T, Error> {
+        let response = self.request(Method::PATCH, path, Some(body)).await?;
+        decode(&Method::PATCH, path, &response.text)
     }
 
-    /// One request, with pacing and rate-limit waits; reads retry on 5xx.
+    /// One request, with pacing and rate-limit waits; reads retry on 5xx, a bounded
+    /// number of times with jittered backoff.
     async fn request(
         &mut self,
         method: Method,
@@ -193,6 +242,7 @@ impl<'p> Client<'p> {
     ) -> Result<Response, Error> {
         let write = method != Method::GET;
         let mut attempts = 0;
+        let mut waits = 0;
         loop {
             self.wait_for_limits().await?;
             if write {
@@ -203,6 +253,8 @@ impl<'p> Client<'p> {
             if write {
                 self.writes += 1;
                 self.last_write = Some(Instant::now());
+            } else {
+                self.reads += 1;
             }
             let response = match result {
                 Ok(response) => response,
@@ -213,9 +265,8 @@ impl<'p> Client<'p> {
                         reason,
                     });
                 }
-                Err(reason) if attempts <= READ_RETRIES => {
-                    sleep(backoff(attempts)).await;
-                    let _ = reason;
+                Err(_) if attempts <= READ_RETRIES => {
+                    sleep(self.jitter.backoff(attempts)).await;
                     continue;
                 }
                 Err(reason) => {
@@ -228,10 +279,23 @@ impl<'p> Client<'p> {
             };
             self.note_limits(&response.headers);
             let status = response.status;
-            if let Some(wait) = rate_limit_wait(status, &response.headers, &response.body) {
+            let error = (!status.is_success()).then(|| ErrorBody::parse(&response.text));
+            let message = error
+                .as_ref()
+                .and_then(|error| error.message.clone())
+                .unwrap_or_default();
+            if let Some(wait) = rate_limit_wait(status, &response.headers, &message, unix_now()) {
                 if wait > MAX_WAIT {
                     return Err(Error::WaitTooLong {
                         seconds: wait.as_secs(),
+                    });
+                }
+                waits += 1;
+                if waits > RATE_LIMIT_WAITS {
+                    return Err(Error::StillLimited {
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        waits: RATE_LIMIT_WAITS,
                     });
                 }
                 self.progress.waiting(wait.as_secs(), "GitHub's rate limit");
@@ -247,20 +311,24 @@ impl<'p> Client<'p> {
                     });
                 }
                 if attempts <= READ_RETRIES {
-                    sleep(backoff(attempts)).await;
+                    sleep(self.jitter.backoff(attempts)).await;
                     continue;
                 }
             }
-            if !status.is_success() {
+            if let Some(error) = error {
+                let message = if status.is_redirection() {
+                    "a redirect, which levelup does not follow".to_string()
+                } else if message.is_empty() {
+                    "no message".to_string()
+                } else {
+                    message
+                };
                 return Err(Error::Status {
                     method: method.to_string(),
                     path: path.to_string(),
                     status: status.as_u16(),
-                    message: response.body["message"]
-                        .as_str()
-                        .unwrap_or("no message")
-                        .to_string(),
-                    body: response.body,
+                    message,
+                    codes: error.codes(),
                 });
             }
             return Ok(response);
@@ -288,15 +356,10 @@ impl<'p> Client<'p> {
             .body_to_string(response)
             .await
             .map_err(describe)?;
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
         Ok(Response {
             status,
             headers,
-            body,
+            text,
         })
     }
 
@@ -314,14 +377,14 @@ impl<'p> Client<'p> {
         let remaining = header_number(headers, "x-ratelimit-remaining");
         let reset = header_number(headers, "x-ratelimit-reset");
         self.blocked_until = match (remaining, reset) {
-            (Some(0), Some(reset)) => Some(UNIX_EPOCH + Duration::from_secs(reset)),
+            (Some(0), Some(reset)) => Some(reset),
             _ => None,
         };
     }
 
     async fn wait_for_limits(&mut self) -> Result<(), Error> {
         if let Some(until) = self.blocked_until.take() {
-            let wait = until.duration_since(SystemTime::now()).unwrap_or_default();
+            let wait = Duration::from_secs(until.saturating_sub(unix_now()));
             if wait > MAX_WAIT {
                 return Err(Error::WaitTooLong {
                     seconds: wait.as_secs(),
@@ -330,15 +393,54 @@ impl<'p> Client<'p> {
             if !wait.is_zero() {
                 self.progress
                     .waiting(wait.as_secs(), "GitHub's hourly request limit");
-                sleep(wait + Duration::from_secs(1)).await;
+                sleep(wait.saturating_add(Duration::from_secs(1))).await;
             }
         }
         Ok(())
     }
 }
 
+/// `text` decoded as `T`; a missing or mistyped field names the request.
+fn decode<T: DeserializeOwned>(method: &Method, path: &str, text: &str) -> Result<T, Error> {
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|error| Error::Decode {
+        method: method.to_string(),
+        path: path.to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// The path (with query) of `url` below `api_url`, if it is under it: a `Link`
+/// to another origin is never followed, since the token would go with it.
+fn under_api(api_url: &str, url: &str) -> Option<String> {
+    let rest = url.strip_prefix(api_url)?;
+    rest.starts_with('/').then(|| rest.to_string())
+}
+
+/// `scheme://host[:port]` of a URL, for messages (no path, no credentials).
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{authority}")
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
+}
+
 /// How long GitHub asks to wait before repeating a request, if it was rate-limited.
-fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, body: &Value) -> Option<Duration> {
+/// `now` is the current Unix time; any header value, however large or garbled,
+/// gives a duration or nothing, never a panic.
+fn rate_limit_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: &str,
+    now: u64,
+) -> Option<Duration> {
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
@@ -348,14 +450,13 @@ fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, body: &Value) -> Opt
     let primary_exhausted = header_number(headers, "x-ratelimit-remaining") == Some(0);
     if primary_exhausted {
         let reset = header_number(headers, "x-ratelimit-reset")?;
-        let until = UNIX_EPOCH + Duration::from_secs(reset);
-        return Some(
-            until.duration_since(SystemTime::now()).unwrap_or_default() + Duration::from_secs(1),
-        );
+        return Some(Duration::from_secs(
+            reset.saturating_sub(now).saturating_add(1),
+        ));
     }
-    let message = body["message"].as_str().unwrap_or_default().to_lowercase();
     // A secondary limit without retry-after: GitHub documents waiting at least a minute.
-    (message.contains("secondary rate limit") || status == StatusCode::TOO_MANY_REQUESTS)
+    (message.to_lowercase().contains("secondary rate limit")
+        || status == StatusCode::TOO_MANY_REQUESTS)
         .then_some(Duration::from_secs(60))
 }
 
@@ -380,10 +481,6 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200 * 2u64.pow(attempt.min(5)))
-}
-
 async fn sleep(duration: Duration) {
     if !duration.is_zero() {
         tokio::time::sleep(duration).await;
@@ -399,18 +496,10 @@ fn describe(error: octocrab::Error) -> String {
     }
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Object(_) => "an object",
-        Value::String(_) => "text",
-        _ => "a value",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -419,6 +508,8 @@ mod tests {
         }
         map
     }
+
+    const SECONDARY: &str = "You have exceeded a secondary rate limit.";
 
     #[test]
     fn follows_the_next_link() {
@@ -437,41 +528,92 @@ mod tests {
     }
 
     #[test]
-    fn waits_as_long_as_github_asks() {
-        let secondary = serde_json::json!({"message": "You have exceeded a secondary rate limit."});
+    fn a_next_link_elsewhere_is_not_followed() {
+        let api = "http://127.0.0.1:9/api/v3";
         assert_eq!(
-            rate_limit_wait(
-                StatusCode::FORBIDDEN,
-                &headers(&[("retry-after", "7")]),
-                &secondary
-            ),
+            under_api(api, "http://127.0.0.1:9/api/v3/repos/a/b/issues?page=2").as_deref(),
+            Some("/repos/a/b/issues?page=2")
+        );
+        for foreign in [
+            "http://127.0.0.2:9/api/v3/repos/a/b/issues?page=2",
+            "http://127.0.0.1:9/api/v3.evil/x",
+            "http://127.0.0.1:99/api/v3/x",
+            "https://evil.example/api/v3/x",
+        ] {
+            assert_eq!(under_api(api, foreign), None, "{foreign}");
+        }
+        assert_eq!(
+            origin_of("https://user:secret@evil.example:8443/a?b"),
+            "https://evil.example:8443"
+        );
+    }
+
+    #[test]
+    fn waits_as_long_as_github_asks() {
+        let now = 1_700_000_000;
+        let wait = |status, pairs: &[(&'static str, &str)], message| {
+            rate_limit_wait(status, &headers(pairs), message, now)
+        };
+        assert_eq!(
+            wait(StatusCode::FORBIDDEN, &[("retry-after", "7")], SECONDARY),
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &HeaderMap::new(), &secondary),
+            wait(StatusCode::FORBIDDEN, &[], SECONDARY),
             Some(Duration::from_secs(60))
         );
         assert_eq!(
-            rate_limit_wait(
-                StatusCode::TOO_MANY_REQUESTS,
-                &headers(&[("retry-after", "2")]),
-                &Value::Null
-            ),
+            wait(StatusCode::TOO_MANY_REQUESTS, &[("retry-after", "2")], ""),
             Some(Duration::from_secs(2))
         );
-        let forbidden = serde_json::json!({"message": "Resource not accessible by integration"});
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &HeaderMap::new(), &forbidden),
-            None
-        );
-        assert_eq!(
-            rate_limit_wait(
-                StatusCode::OK,
-                &headers(&[("retry-after", "7")]),
-                &Value::Null
+            wait(
+                StatusCode::FORBIDDEN,
+                &[],
+                "Resource not accessible by integration"
             ),
             None
         );
+        assert_eq!(wait(StatusCode::OK, &[("retry-after", "7")], ""), None);
+        assert_eq!(
+            wait(
+                StatusCode::FORBIDDEN,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "1700000010")
+                ],
+                ""
+            ),
+            Some(Duration::from_secs(11))
+        );
+    }
+
+    #[test]
+    fn huge_or_garbage_headers_neither_panic_nor_wait_forever() {
+        let now = 1_700_000_000;
+        let huge = u64::MAX.to_string();
+        let reset = rate_limit_wait(
+            StatusCode::FORBIDDEN,
+            &headers(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", huge.as_str()),
+            ]),
+            "",
+            now,
+        )
+        .expect("a wait");
+        assert!(reset > MAX_WAIT, "too long to wait: levelup gives up");
+        let garbage = rate_limit_wait(
+            StatusCode::FORBIDDEN,
+            &headers(&[
+                ("retry-after", "soon"),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "-1"),
+            ]),
+            "",
+            now,
+        );
+        assert_eq!(garbage, None, "an unreadable reset is no rate limit");
     }
 
     #[test]
@@ -481,8 +623,105 @@ mod tests {
             path: "/repos/a/b/labels".into(),
             status: 422,
             message: "Validation Failed".into(),
-            body: serde_json::json!({"errors": [{"resource": "Label", "code": "already_exists", "field": "name"}]}),
+            codes: vec!["already_exists".into()],
         };
         assert!(error.is_already_exists());
+    }
+
+    #[test]
+    fn a_missing_field_is_a_decode_error_naming_the_request() {
+        let error = decode::<super::super::wire::PullRequest>(
+            &Method::POST,
+            "/repos/a/b/pulls",
+            r#"{"html_url": "x", "title": "t", "body": "", "head": {"ref": "b"}}"#,
+        )
+        .expect_err("no number");
+        assert!(
+            error
+                .to_string()
+                .starts_with("GitHub sent a response levelup cannot read (POST /repos/a/b/pulls): missing field `number`"),
+            "{error}"
+        );
+    }
+
+    fn header_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[ -~]{0,30}",
+            Just("18446744073709551616".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn rate_limit_headers_never_panic(
+            status in prop_oneof![Just(403u16), Just(429u16), 100u16..600],
+            retry_after in proptest::option::of(header_value()),
+            remaining in proptest::option::of(header_value()),
+            reset in proptest::option::of(header_value()),
+            message in ".{0,40}",
+            now in any::<u64>(),
+        ) {
+            let mut map = HeaderMap::new();
+            for (name, value) in [("retry-after", retry_after), ("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", reset)] {
+                if let Some(value) = value.and_then(|value| value.parse().ok()) {
+                    map.insert(name, value);
+                }
+            }
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+            let _ = rate_limit_wait(status, &map, &message, now);
+            let silent = crate::progress::Silent;
+            let target = Target {
+                host: "github.com".into(),
+                api_url: "https://api.github.com".into(),
+                repo: super::super::target::RepoName { owner: "a".into(), name: "b".into() },
+                token: super::super::target::Token::new("t"),
+                token_host: "github.com".into(),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let mut client = Client::new(&target, Duration::ZERO, &silent).expect("client");
+                client.note_limits(&map);
+                // A reset in the past or within the hour waits at most that long; later is an error.
+                if client.blocked_until.is_some_and(|until| until.saturating_sub(unix_now()) == 0) {
+                    prop_assert!(client.wait_for_limits().await.is_ok());
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn link_headers_never_panic(link in "[ -~]{0,200}") {
+            let map = headers(&[("link", link.as_str())]);
+            if let Some(url) = next_link(&map) {
+                let _ = under_api("https://api.github.com", &url);
+                let _ = origin_of(&url);
+            }
+        }
+
+        #[test]
+        fn responses_decode_or_fail_cleanly(text in ".{0,200}", number in any::<i64>(), drop_field in 0usize..6) {
+            let mut fields = vec![
+                format!(r#""number": {number}"#),
+                r#""title": "t""#.to_string(),
+                r#""body": null"#.to_string(),
+                r#""state": "open""#.to_string(),
+                r#""labels": []"#.to_string(),
+                r#""milestone": null"#.to_string(),
+            ];
+            let dropped = fields.remove(drop_field);
+            let document = format!("{{{}}}", fields.join(", "));
+            let decoded = decode::<super::super::wire::Issue>(&Method::GET, "/x", &document);
+            let needed = !dropped.starts_with(r#""labels""#) && !dropped.starts_with(r#""milestone""#) && !dropped.starts_with(r#""body""#);
+            if needed || number < 0 {
+                prop_assert!(decoded.is_err(), "{document}");
+            } else {
+                prop_assert!(decoded.is_ok(), "{document}");
+            }
+            let _ = decode::<Vec<super::super::wire::Issue>>(&Method::GET, "/x", &text);
+            let _ = decode::<super::super::wire::PullRequest>(&Method::GET, "/x", &text);
+            let _ = ErrorBody::parse(&text).codes();
+        }
     }
 }

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::body;
 use super::client::{Client, Error};
 use super::reconcile::{self, Decision, Desired, Existing, Standing};
+use super::wire;
 use crate::model::{Baseline, Language, Level, Pack, Step};
 use crate::plan::{Plan, Request};
 
@@ -50,12 +52,31 @@ pub struct Outcome {
     pub writes: usize,
 }
 
+impl Outcome {
+    /// Whether anything was (or, with `--dry-run`, would be) changed on GitHub:
+    /// an issue, a label or a milestone. Edited issues left alone and steps only
+    /// reported as removed change nothing.
+    pub fn has_changes(&self) -> bool {
+        !(self.labels_created.is_empty()
+            && self.labels_updated.is_empty()
+            && self.milestones_created.is_empty()
+            && self.milestones_updated.is_empty()
+            && self.created.is_empty()
+            && self.updated.is_empty()
+            && self.overwritten.is_empty()
+            && self.closed.is_empty())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct IssueRef {
     pub step: String,
     /// `None` for an issue not created yet (`--dry-run`).
     pub number: Option<u64>,
     pub title: String,
+    /// What a person changed (`body`, `title`, `milestone`), for edited issues.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edited: Vec<&'static str>,
 }
 
 /// A label levelup wants, with its colour and description.
@@ -102,9 +123,19 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
         .iter()
         .map(|planned| desired_issue(pack, planned.step, options))
         .collect();
-    let existing = list_issues(client).await?;
+    // The plan is made from the issues with levelup's label; the marker is the
+    // identity, though, so before creating anything every issue is listed once:
+    // an issue whose label a person removed is found again, not duplicated.
+    let mut existing = list_issues(client, Some(LABEL)).await?;
     let standing = |step: &str| standing(pack, options, step);
-    let decisions = reconcile::reconcile(&desired, &existing, &standing);
+    let mut decisions = reconcile::reconcile(&desired, &existing, &standing);
+    if decisions
+        .iter()
+        .any(|decision| matches!(decision, Decision::Create(_)))
+    {
+        existing = list_issues(client, None).await?;
+        decisions = reconcile::reconcile(&desired, &existing, &standing);
+    }
 
     for decision in decisions {
         match decision {
@@ -123,14 +154,24 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
                 }
                 outcome.updated.push(issue_ref(&desired, Some(number)));
             }
-            Decision::Edited { number, desired } => {
+            Decision::Edited {
+                number,
+                desired,
+                fields,
+            } => {
                 if options.force {
                     if !options.dry_run {
                         update_issue(client, number, &desired, &milestones).await?;
                     }
-                    outcome.overwritten.push(issue_ref(&desired, Some(number)));
+                    outcome.overwritten.push(IssueRef {
+                        edited: fields,
+                        ..issue_ref(&desired, Some(number))
+                    });
                 } else {
-                    outcome.edited.push(issue_ref(&desired, Some(number)));
+                    outcome.edited.push(IssueRef {
+                        edited: fields,
+                        ..issue_ref(&desired, Some(number))
+                    });
                 }
             }
             Decision::Removed { number, step } => {
@@ -143,6 +184,7 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
                     step,
                     number: Some(number),
                     title,
+                    edited: Vec::new(),
                 };
                 if options.close_removed {
                     if !options.dry_run {
@@ -164,6 +206,7 @@ fn issue_ref(desired: &Desired, number: Option<u64>) -> IssueRef {
         step: desired.step.clone(),
         number,
         title: desired.title.clone(),
+        edited: Vec::new(),
     }
 }
 
@@ -234,27 +277,24 @@ async fn ensure_labels(
     outcome: &mut Outcome,
 ) -> Result<(), Error> {
     let path = client.repo("/labels");
-    let mut existing: BTreeMap<String, Value> = client
-        .list(&path)
+    let existing: BTreeMap<String, wire::Label> = client
+        .list::<wire::Label>(&path)
         .await?
         .into_iter()
-        .filter_map(|label| Some((label["name"].as_str()?.to_lowercase(), label)))
+        .map(|label| (label.name.to_lowercase(), label))
         .collect();
     for spec in specs {
         let wanted =
             json!({"name": spec.name, "color": spec.color, "description": spec.description});
-        let found = existing.get(&spec.name.to_lowercase()).cloned();
-        match found {
+        match existing.get(&spec.name.to_lowercase()) {
             None => {
                 if !dry_run {
-                    match client.create(&path, &wanted).await {
+                    match client.create::<wire::Label>(&path, &wanted).await {
                         Ok(_) => {}
                         Err(error) if error.is_already_exists() => {
-                            // Someone created it meanwhile: fetch it and carry on.
-                            let label = client
-                                .get(&client.repo(&format!("/labels/{}", encode(&spec.name))))
-                                .await?;
-                            existing.insert(spec.name.to_lowercase(), label);
+                            // Someone created it meanwhile: it exists, carry on.
+                            let _: wire::Label =
+                                client.get(&client.repo(&label_path(&spec.name))).await?;
                             continue;
                         }
                         Err(Error::Uncertain { .. }) => {
@@ -267,16 +307,13 @@ async fn ensure_labels(
                 outcome.labels_created.push(spec.name.clone());
             }
             Some(label) => {
-                let same = label["color"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .eq_ignore_ascii_case(&spec.color)
-                    && label["description"].as_str().unwrap_or_default() == spec.description;
+                let same = label.color.eq_ignore_ascii_case(&spec.color)
+                    && label.description.as_deref().unwrap_or_default() == spec.description;
                 if !same {
                     if !dry_run {
-                        client
+                        let _: wire::Label = client
                             .update(
-                                &client.repo(&format!("/labels/{}", encode(&spec.name))),
+                                &client.repo(&label_path(&spec.name)),
                                 &json!({"color": spec.color, "description": spec.description}),
                             )
                             .await?;
@@ -305,97 +342,97 @@ async fn ensure_milestones(
         let info = plan.pack.level(level);
         let title = info.title.get(language).to_string();
         let description = info.description.get(language).to_string();
-        if !existing.contains_key(&title) && !dry_run {
-            match client
-                .create(&path, &json!({"title": title, "description": description}))
-                .await
-            {
-                Ok(milestone) => {
-                    existing.insert(title.clone(), milestone);
-                }
-                Err(error)
-                    if error.is_already_exists() || matches!(error, Error::Uncertain { .. }) =>
-                {
-                    // It exists (perhaps closed, perhaps just stored): use it.
-                    existing = list_milestones(client).await?;
-                }
-                Err(error) => return Err(error),
-            }
-            outcome.milestones_created.push(title.clone());
-        } else if !existing.contains_key(&title) {
-            outcome.milestones_created.push(title.clone());
-        } else if existing[&title]["description"].as_str().unwrap_or_default() != description {
-            if let Some(number) = existing[&title]["number"].as_u64() {
+        match existing.get(&title) {
+            None => {
                 if !dry_run {
-                    client
-                        .update(
-                            &client.repo(&format!("/milestones/{number}")),
-                            &json!({"description": description}),
+                    match client
+                        .create::<wire::Milestone>(
+                            &path,
+                            &json!({"title": title, "description": description}),
                         )
-                        .await?;
+                        .await
+                    {
+                        Ok(milestone) => {
+                            existing.insert(title.clone(), milestone);
+                        }
+                        Err(error)
+                            if error.is_already_exists()
+                                || matches!(error, Error::Uncertain { .. }) =>
+                        {
+                            // It exists (perhaps closed, perhaps just stored): use it.
+                            existing = list_milestones(client).await?;
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
-                outcome.milestones_updated.push(title.clone());
+                outcome.milestones_created.push(title.clone());
+            }
+            Some(milestone) => {
+                if milestone.description.as_deref().unwrap_or_default() != description {
+                    if !dry_run {
+                        let _: wire::Milestone = client
+                            .update(
+                                &client.repo(&format!("/milestones/{}", milestone.number)),
+                                &json!({"description": description}),
+                            )
+                            .await?;
+                    }
+                    outcome.milestones_updated.push(title.clone());
+                }
             }
         }
-        if let Some(number) = existing
-            .get(&title)
-            .and_then(|milestone| milestone["number"].as_u64())
-        {
-            numbers.insert(level, number);
+        if let Some(milestone) = existing.get(&title) {
+            numbers.insert(level, milestone.number);
         }
     }
     Ok(numbers)
 }
 
-async fn list_milestones(client: &mut Client<'_>) -> Result<BTreeMap<String, Value>, Error> {
+async fn list_milestones(
+    client: &mut Client<'_>,
+) -> Result<BTreeMap<String, wire::Milestone>, Error> {
     let path = client.repo("/milestones?state=all");
     Ok(client
-        .list(&path)
+        .list::<wire::Milestone>(&path)
         .await?
         .into_iter()
-        .filter_map(|milestone| Some((milestone["title"].as_str()?.to_string(), milestone)))
+        .map(|milestone| (milestone.title.clone(), milestone))
         .collect())
 }
 
 /// The issue number of every step that has a tracking issue.
 pub async fn tracking_issues(client: &mut Client<'_>) -> Result<BTreeMap<String, u64>, Error> {
-    Ok(list_issues(client)
+    Ok(list_issues(client, Some(LABEL))
         .await?
         .into_iter()
         .filter_map(|issue| Some((body::marker(&issue.body)?.step, issue.number)))
         .collect())
 }
 
-/// Every issue with levelup's label, in every state, pull requests left out.
-async fn list_issues(client: &mut Client<'_>) -> Result<Vec<Existing>, Error> {
-    let path = client.repo(&format!("/issues?labels={LABEL}&state=all"));
+/// Every issue with `label` (or every issue, without one), in every state, pull
+/// requests left out. Never filtered by creator: a CI token cannot ask who it is,
+/// and its issues belong to `github-actions[bot]`.
+async fn list_issues(client: &mut Client<'_>, label: Option<&str>) -> Result<Vec<Existing>, Error> {
+    let filter = label
+        .map(|label| format!("labels={}&", utf8_percent_encode(label, SEGMENT)))
+        .unwrap_or_default();
+    let path = client.repo(&format!("/issues?{filter}state=all"));
     Ok(client
-        .list(&path)
+        .list::<wire::Issue>(&path)
         .await?
         .into_iter()
-        .filter(|issue| issue.get("pull_request").is_none())
-        .filter_map(|issue| {
-            Some(Existing {
-                number: issue["number"].as_u64()?,
-                title: issue["title"].as_str().unwrap_or_default().to_string(),
-                body: issue["body"].as_str().unwrap_or_default().to_string(),
-                open: issue["state"] == "open",
-                labels: issue["labels"]
-                    .as_array()
-                    .map(|labels| {
-                        labels
-                            .iter()
-                            .filter_map(|label| {
-                                label["name"]
-                                    .as_str()
-                                    .or(label.as_str())
-                                    .map(str::to_string)
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                milestone: issue["milestone"]["title"].as_str().map(str::to_string),
-            })
+        .filter(|issue| issue.pull_request.is_none())
+        .map(|issue| Existing {
+            number: issue.number,
+            title: issue.title,
+            body: issue.body.unwrap_or_default(),
+            open: issue.state == "open",
+            labels: issue
+                .labels
+                .iter()
+                .map(|label| label.name().to_string())
+                .collect(),
+            milestone: issue.milestone.map(|milestone| milestone.title),
         })
         .collect())
 }
@@ -440,19 +477,24 @@ fn desired_issue(pack: &Pack, step: &Step, options: &Options<'_>) -> Desired {
         reference.topic,
         step.id
     ));
+    let title = step.title.get(language).to_string();
+    let milestone = pack.level(step.level).title.get(language).to_string();
     Desired {
         step: step.id.to_string(),
-        title: step.title.get(language).to_string(),
-        body: body::with_marker(step.id.as_str(), &text),
+        body: body::with_marker(step.id.as_str(), &text, &title, &milestone),
+        title,
         labels: vec![
             LABEL.to_string(),
             level_label(pack, step.level),
             dimension_label(&pack.dimension(step.dimension).id),
         ],
-        milestone: pack.level(step.level).title.get(language).to_string(),
+        milestone,
     }
 }
 
+/// What levelup sends for an issue: title, body, labels and milestone; never
+/// `assignees`, which belong to the people triaging. `desired.labels` already
+/// holds the person's labels next to levelup's (see the reconcile).
 fn issue_payload(desired: &Desired, milestones: &BTreeMap<String, u64>) -> Value {
     json!({
         "title": desired.title,
@@ -469,26 +511,18 @@ async fn create_issue(
 ) -> Result<u64, Error> {
     let payload = payload_for(desired, milestones);
     let path = client.repo("/issues");
-    match client.create(&path, &payload).await {
-        Ok(issue) => issue["number"].as_u64().ok_or_else(|| Error::Decode {
-            method: "POST".into(),
-            path,
-            reason: "the created issue has no number".into(),
-        }),
+    match client.create::<wire::Issue>(&path, &payload).await {
+        Ok(issue) => Ok(issue.number),
         Err(Error::Uncertain { .. }) => {
             // GitHub may have stored it: look for its marker before creating again.
-            let existing = list_issues(client).await?;
+            let existing = list_issues(client, Some(LABEL)).await?;
             if let Some(found) = existing.iter().find(|issue| {
                 body::marker(&issue.body).is_some_and(|marker| marker.step == desired.step)
             }) {
                 return Ok(found.number);
             }
-            let issue = client.create(&path, &payload).await?;
-            issue["number"].as_u64().ok_or_else(|| Error::Decode {
-                method: "POST".into(),
-                path,
-                reason: "the created issue has no number".into(),
-            })
+            let issue: wire::Issue = client.create(&path, &payload).await?;
+            Ok(issue.number)
         }
         Err(error) => Err(error),
     }
@@ -517,20 +551,20 @@ async fn update_issue(
     milestones: &BTreeMap<Level, u64>,
 ) -> Result<(), Error> {
     let payload = payload_for(desired, milestones);
-    client
+    let _: wire::Issue = client
         .update(&client.repo(&format!("/issues/{number}")), &payload)
         .await?;
     Ok(())
 }
 
 async fn close_removed(client: &mut Client<'_>, number: u64) -> Result<(), Error> {
-    client
+    let _: serde::de::IgnoredAny = client
         .create(
             &client.repo(&format!("/issues/{number}/comments")),
             &json!({"body": "This step is no longer part of the roadmap levelup plans (its step left the content, or the target level was lowered), so the issue is closed as not planned."}),
         )
         .await?;
-    client
+    let _: wire::Issue = client
         .update(
             &client.repo(&format!("/issues/{number}")),
             &json!({"state": "closed", "state_reason": "not_planned"}),
@@ -539,14 +573,73 @@ async fn close_removed(client: &mut Client<'_>, number: u64) -> Result<(), Error
     Ok(())
 }
 
-/// A label name as a URL path segment.
-fn encode(name: &str) -> String {
-    name.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
+/// What stays as it is in a URL path segment or query value: letters, digits and `-_.~`.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `/labels/NAME`, the name percent-encoded.
+fn label_path(name: &str) -> String {
+    format!("/labels/{}", utf8_percent_encode(name, SEGMENT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_are_percent_encoded() {
+        assert_eq!(
+            label_path("levelup:level-3-scale"),
+            "/labels/levelup%3Alevel-3-scale"
+        );
+        assert_eq!(label_path("a b/ü"), "/labels/a%20b%2F%C3%BC");
+    }
+
+    #[test]
+    fn an_update_never_sends_assignees() {
+        let desired = Desired {
+            step: "a.b.c".into(),
+            title: "T".into(),
+            body: "B".into(),
+            labels: vec!["levelup".into(), "triage".into()],
+            milestone: "Level 2".into(),
+        };
+        let payload = issue_payload(&desired, &BTreeMap::from([("Level 2".to_string(), 4)]));
+        let mut keys: Vec<&str> = payload
+            .as_object()
+            .map(|object| object.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        assert_eq!(keys, ["body", "labels", "milestone", "title"]);
+        assert_eq!(payload["labels"], json!(["levelup", "triage"]));
+    }
+
+    #[test]
+    fn only_label_and_milestone_changes_count_as_changes() {
+        assert!(!Outcome::default().has_changes());
+        let only_labels = Outcome {
+            labels_updated: vec!["levelup".into()],
+            ..Outcome::default()
+        };
+        assert!(only_labels.has_changes());
+        let only_milestones = Outcome {
+            milestones_updated: vec!["Level 3".into()],
+            ..Outcome::default()
+        };
+        assert!(only_milestones.has_changes());
+        let only_reported = Outcome {
+            unchanged: 3,
+            edited: vec![IssueRef {
+                step: "a".into(),
+                number: Some(1),
+                title: "t".into(),
+                edited: vec!["title"],
+            }],
+            ..Outcome::default()
+        };
+        assert!(!only_reported.has_changes());
+    }
 }

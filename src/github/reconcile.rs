@@ -51,10 +51,13 @@ pub enum Decision {
         number: u64,
         step: String,
     },
-    /// A person edited the body: reported, and overwritten only with `--force`.
+    /// A person edited the body, the title or the milestone: reported, and
+    /// overwritten only with `--force`.
     Edited {
         number: u64,
         desired: Desired,
+        /// What the person changed: `body`, `title`, `milestone`.
+        fields: Vec<&'static str>,
     },
     /// An open issue whose step left the plan: reported, closed with `--close-removed`.
     Removed {
@@ -63,54 +66,100 @@ pub enum Decision {
     },
 }
 
+/// Whether levelup owns a label: `levelup` and every `levelup:...` (levels and
+/// dimensions). Every other label belongs to the people triaging and is kept.
+pub fn owned_label(name: &str) -> bool {
+    let name = name.to_lowercase();
+    name == super::issues::LABEL || name.starts_with(&format!("{}:", super::issues::LABEL))
+}
+
 /// Matches existing issues to desired ones by the marker's step id. An issue
 /// without a marker is not levelup's and is ignored; if several carry the same
 /// step, the lowest number is the one kept in step.
+///
+/// Only levelup's own labels are compared; an update sends them together with
+/// the person's. A title or milestone whose hash in the marker no longer matches
+/// was changed by a person, like an edited body.
 pub fn reconcile(
     desired: &[Desired],
     existing: &[Existing],
     standing: &dyn Fn(&str) -> Standing,
 ) -> Vec<Decision> {
-    let mut by_step: BTreeMap<String, &Existing> = BTreeMap::new();
+    let mut by_step: BTreeMap<String, (&Existing, Marker)> = BTreeMap::new();
     let mut sorted: Vec<&Existing> = existing.iter().collect();
     sorted.sort_by_key(|issue| issue.number);
     for issue in sorted {
-        if let Some(Marker { step, .. }) = body::marker(&issue.body) {
-            by_step.entry(step).or_insert(issue);
+        if let Some(marker) = body::marker(&issue.body) {
+            by_step
+                .entry(marker.step.clone())
+                .or_insert((issue, marker));
         }
     }
 
     let mut decisions = Vec::new();
     for wanted in desired {
-        let Some(issue) = by_step.get(&wanted.step) else {
+        let Some((issue, marker)) = by_step.get(&wanted.step) else {
             decisions.push(Decision::Create(wanted.clone()));
             continue;
         };
-        let same_text =
-            body::marker(&issue.body).map(|m| m.hash) == body::marker(&wanted.body).map(|m| m.hash);
+        let generated = body::marker(&wanted.body);
+        let milestone = issue.milestone.as_deref().unwrap_or_default();
+        let mut fields = Vec::new();
+        if body::edited_by_a_human(&issue.body) {
+            fields.push("body");
+        }
+        if marker
+            .title
+            .as_ref()
+            .is_some_and(|hash| *hash != body::short_hash(&issue.title))
+        {
+            fields.push("title");
+        }
+        if marker
+            .milestone
+            .as_ref()
+            .is_some_and(|hash| *hash != body::short_hash(milestone))
+        {
+            fields.push("milestone");
+        }
+        let same_text = Some(&marker.hash) == generated.as_ref().map(|m| &m.hash);
         let same_meta = issue.title == wanted.title
-            && sorted_labels(&issue.labels) == sorted_labels(&wanted.labels)
+            && owned(&issue.labels) == owned(&wanted.labels)
             && issue.milestone.as_deref() == Some(wanted.milestone.as_str());
-        if same_text && same_meta && !body::edited_by_a_human(&issue.body) {
+        let mut labels = wanted.labels.clone();
+        labels.extend(
+            issue
+                .labels
+                .iter()
+                .filter(|label| !owned_label(label))
+                .cloned(),
+        );
+        if !fields.is_empty() {
+            decisions.push(Decision::Edited {
+                number: issue.number,
+                desired: Desired {
+                    labels,
+                    ..wanted.clone()
+                },
+                fields,
+            });
+        } else if same_text && same_meta {
             decisions.push(Decision::Unchanged {
                 number: issue.number,
                 step: wanted.step.clone(),
             });
-        } else if body::edited_by_a_human(&issue.body) {
-            decisions.push(Decision::Edited {
-                number: issue.number,
-                desired: wanted.clone(),
-            });
         } else {
-            let mut updated = wanted.clone();
-            updated.body = body::carry_ticks(&issue.body, &wanted.body);
             decisions.push(Decision::Update {
                 number: issue.number,
-                desired: updated,
+                desired: Desired {
+                    body: body::carry_ticks(&issue.body, &wanted.body),
+                    labels,
+                    ..wanted.clone()
+                },
             });
         }
     }
-    for (step, issue) in &by_step {
+    for (step, (issue, _)) in &by_step {
         if issue.open && standing(step) == Standing::Removed {
             decisions.push(Decision::Removed {
                 number: issue.number,
@@ -121,10 +170,16 @@ pub fn reconcile(
     decisions
 }
 
-fn sorted_labels(labels: &[String]) -> Vec<&str> {
-    let mut sorted: Vec<&str> = labels.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    sorted
+/// levelup's own labels of a list, sorted and lowercased.
+fn owned(labels: &[String]) -> Vec<String> {
+    let mut owned: Vec<String> = labels
+        .iter()
+        .filter(|label| owned_label(label))
+        .map(|label| label.to_lowercase())
+        .collect();
+    owned.sort_unstable();
+    owned.dedup();
+    owned
 }
 
 #[cfg(test)]
@@ -135,8 +190,8 @@ mod tests {
         Desired {
             step: step.to_string(),
             title: format!("Title of {step}"),
-            body: body::with_marker(step, text),
-            labels: vec!["levelup".into(), "level-2".into()],
+            body: body::with_marker(step, text, &format!("Title of {step}"), "Level 2: Operate"),
+            labels: vec!["levelup".into(), "levelup:level-2-operate".into()],
             milestone: "Level 2: Operate".into(),
         }
     }
@@ -211,6 +266,84 @@ mod tests {
             reconcile(&[wanted], &[issue], &planned).as_slice(),
             [Decision::Edited { number: 7, .. }]
         ));
+    }
+
+    #[test]
+    fn a_persons_labels_are_kept_and_not_compared() {
+        let wanted = desired("a.b.one", "- [ ] x");
+        let mut issue = existing(7, &wanted);
+        issue.labels.push("triage".into());
+        assert_eq!(
+            reconcile(
+                std::slice::from_ref(&wanted),
+                std::slice::from_ref(&issue),
+                &planned
+            ),
+            [Decision::Unchanged {
+                number: 7,
+                step: "a.b.one".into()
+            }],
+            "a label of the person's is no change"
+        );
+        issue
+            .labels
+            .retain(|label| label != "levelup:level-2-operate");
+        let decisions = reconcile(&[wanted], &[issue], &planned);
+        let [Decision::Update { desired, .. }] = decisions.as_slice() else {
+            panic!("expected an update: {decisions:?}");
+        };
+        assert_eq!(
+            desired.labels,
+            ["levelup", "levelup:level-2-operate", "triage"],
+            "levelup's labels and the person's"
+        );
+    }
+
+    #[test]
+    fn a_title_or_milestone_a_person_changed_is_an_edit() {
+        let wanted = desired("a.b.one", "- [ ] x");
+        let mut retitled = existing(7, &wanted);
+        retitled.title = "Our own wording".into();
+        let mut moved = existing(8, &wanted);
+        moved.milestone = Some("Q3".into());
+        for (issue, field) in [(retitled, "title"), (moved, "milestone")] {
+            let decisions = reconcile(std::slice::from_ref(&wanted), &[issue], &planned);
+            let [Decision::Edited { fields, .. }] = decisions.as_slice() else {
+                panic!("expected an edit: {decisions:?}");
+            };
+            assert_eq!(fields, &[field]);
+        }
+    }
+
+    #[test]
+    fn an_old_marker_compares_title_and_milestone_with_the_plan() {
+        let wanted = desired("a.b.one", "- [ ] x");
+        let mut issue = existing(7, &wanted);
+        let marker = body::marker(&issue.body).expect("marker");
+        issue.body = format!(
+            "- [ ] x\n\n<!-- levelup:step=a.b.one hash={} -->\n",
+            marker.hash
+        );
+        assert!(
+            matches!(
+                reconcile(
+                    std::slice::from_ref(&wanted),
+                    std::slice::from_ref(&issue),
+                    &planned
+                )
+                .as_slice(),
+                [Decision::Unchanged { number: 7, .. }]
+            ),
+            "an old issue as levelup wants it is left alone"
+        );
+        issue.title = "An older generated title".into();
+        assert!(
+            matches!(
+                reconcile(&[wanted], &[issue], &planned).as_slice(),
+                [Decision::Update { number: 7, .. }]
+            ),
+            "an old marker cannot tell, so the plan wins"
+        );
     }
 
     #[test]

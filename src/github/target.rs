@@ -3,6 +3,13 @@
 //! The environment is passed in as a function, so the rules are tested without
 //! touching the process's variables. The token is kept in a type that never
 //! prints itself.
+//!
+//! Which host a token belongs to: the token is looked up for the host of the API
+//! URL (`api.github.com` counts as `github.com`; `https://HOST/api/v3` as `HOST`),
+//! so an explicit `--api-url` on another host never receives a github.com token,
+//! and git receives the token only for remotes on that same host. `http://` is
+//! accepted only for loopback addresses (the test servers); everything else
+//! must be `https://`.
 
 use std::fmt;
 
@@ -47,18 +54,24 @@ impl fmt::Display for RepoName {
 /// Everything needed to call GitHub for one repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The GitHub host of the repository (`github.com` or a GitHub Enterprise Server).
     pub host: String,
     pub api_url: String,
     pub repo: RepoName,
     pub token: Token,
+    /// The host the token was found for, from the API URL: the token goes to no
+    /// other host, neither in API requests nor to a git remote.
+    pub token_host: String,
 }
 
-/// What the command line said; `None` where a flag was not given.
+/// What the user said; `None` where a flag was not given.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
     pub host: Option<String>,
     pub api_url: Option<String>,
     pub repo: Option<String>,
+    /// `github.repo` from levelup.yaml: after `--repo` and `GH_REPO`, before the remote.
+    pub configured_repo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +82,12 @@ pub enum Error {
     NoRepo { tried: Vec<String> },
     #[error("`{value}` is not a GitHub repository")]
     BadRepo { value: String },
+    #[error("`{url}` is not an API URL levelup can use")]
+    BadApiUrl { url: String },
+    #[error(
+        "`{url}` is plain http on a host that is not loopback: the token would travel unencrypted"
+    )]
+    InsecureApiUrl { url: String },
 }
 
 /// Resolves the target. `env` reads an environment variable, `remote` is the URL of
@@ -82,8 +101,13 @@ pub fn resolve(
     let non_empty = |name: &str| env(name).filter(|value| !value.trim().is_empty());
     let from_remote = remote.and_then(parse_remote);
 
-    // The repository: --repo, GH_REPO ([HOST/]OWNER/REPO), then the git remote.
-    let (repo_host, repo) = match flags.repo.clone().or_else(|| non_empty("GH_REPO")) {
+    // The repository: --repo, GH_REPO ([HOST/]OWNER/REPO), levelup.yaml, then the git remote.
+    let named = flags
+        .repo
+        .clone()
+        .or_else(|| non_empty("GH_REPO"))
+        .or_else(|| flags.configured_repo.clone());
+    let (repo_host, repo) = match named {
         Some(value) => {
             let (host, repo) = parse_repo_flag(&value).ok_or(Error::BadRepo { value })?;
             (host, repo)
@@ -95,6 +119,7 @@ pub fn resolve(
                     tried: vec![
                         "--repo".into(),
                         "GH_REPO".into(),
+                        "`github.repo` in levelup.yaml".into(),
                         "the git remote `origin`".into(),
                     ],
                 });
@@ -116,8 +141,9 @@ pub fn resolve(
         .unwrap_or_else(|| api_url_for(&host))
         .trim_end_matches('/')
         .to_string();
+    let token_host = token_host(&api_url)?;
 
-    let variables: &[&str] = if host == DEFAULT_HOST {
+    let variables: &[&str] = if token_host == DEFAULT_HOST {
         &["GH_TOKEN", "GITHUB_TOKEN"]
     } else {
         &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"]
@@ -125,15 +151,15 @@ pub fn resolve(
     let token = variables
         .iter()
         .find_map(|name| non_empty(name))
-        .or_else(|| gh_token(&host).filter(|token| !token.trim().is_empty()))
+        .or_else(|| gh_token(&token_host).filter(|token| !token.trim().is_empty()))
         .map(|token| Token::new(token.trim()))
         .ok_or_else(|| Error::NoToken {
-            host: host.clone(),
+            host: token_host.clone(),
             tried: variables
                 .iter()
                 .map(|name| name.to_string())
                 .chain(std::iter::once(format!(
-                    "`gh auth token --hostname {host}`"
+                    "`gh auth token --hostname {token_host}`"
                 )))
                 .collect(),
         })?;
@@ -142,6 +168,32 @@ pub fn resolve(
         api_url,
         repo,
         token,
+        token_host,
+    })
+}
+
+/// The host whose token an API URL may receive: `github.com` for
+/// `https://api.github.com`, the URL's own host otherwise. Plain `http://` is
+/// refused unless the host is a loopback address.
+pub fn token_host(api_url: &str) -> Result<String, Error> {
+    let bad = || Error::BadApiUrl {
+        url: api_url.to_string(),
+    };
+    let (scheme, host) = crate::git::scheme_and_host(api_url).ok_or_else(bad)?;
+    match scheme.as_str() {
+        "https" => {}
+        "http" if crate::git::is_loopback(&host) => {}
+        "http" => {
+            return Err(Error::InsecureApiUrl {
+                url: api_url.to_string(),
+            });
+        }
+        _ => return Err(bad()),
+    }
+    Ok(if host == "api.github.com" {
+        DEFAULT_HOST.to_string()
+    } else {
+        host
     })
 }
 
@@ -249,16 +301,128 @@ mod tests {
             host: None,
             api_url: Some("http://127.0.0.1:8080/".into()),
             repo: Some("other/repo".into()),
+            configured_repo: Some("from/config".into()),
         };
         let target = resolve(
             &flags,
-            &env_of(&[("GH_REPO", "ignored/repo"), ("GITHUB_TOKEN", "t")]),
+            &env_of(&[("GH_REPO", "ignored/repo"), ("GH_ENTERPRISE_TOKEN", "t")]),
             Some("git@github.com:acme/platform.git"),
             &no_gh,
         )
         .expect("resolves");
         assert_eq!(target.repo.to_string(), "other/repo");
         assert_eq!(target.api_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn levelup_yaml_names_the_repository_after_the_flag_and_gh_repo() {
+        let flags = Flags {
+            configured_repo: Some("from/config".into()),
+            ..Flags::default()
+        };
+        let env = env_of(&[("GH_TOKEN", "t")]);
+        let remote = Some("git@github.com:from/remote.git");
+        let from_config = resolve(&flags, &env, remote, &no_gh).expect("resolves");
+        assert_eq!(from_config.repo.to_string(), "from/config");
+        let with_gh_repo = resolve(
+            &flags,
+            &env_of(&[("GH_TOKEN", "t"), ("GH_REPO", "from/variable")]),
+            remote,
+            &no_gh,
+        )
+        .expect("resolves");
+        assert_eq!(with_gh_repo.repo.to_string(), "from/variable");
+        let flag = Flags {
+            repo: Some("from/flag".into()),
+            ..flags.clone()
+        };
+        assert_eq!(
+            resolve(&flag, &env, remote, &no_gh)
+                .expect("resolves")
+                .repo
+                .to_string(),
+            "from/flag"
+        );
+        assert_eq!(
+            resolve(&Flags::default(), &env, remote, &no_gh)
+                .expect("resolves")
+                .repo
+                .to_string(),
+            "from/remote"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9/api/v3",
+            "http://[::1]:9000",
+            "http://localhost:1",
+        ] {
+            assert!(token_host(url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://ghe.example/api/v3",
+            "http://10.0.0.1",
+            "http://api.github.com",
+        ] {
+            assert_eq!(
+                token_host(url),
+                Err(Error::InsecureApiUrl { url: url.into() }),
+                "{url}"
+            );
+        }
+        assert!(matches!(
+            token_host("ftp://x/y"),
+            Err(Error::BadApiUrl { .. })
+        ));
+        assert!(matches!(
+            token_host("not a url"),
+            Err(Error::BadApiUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn the_token_is_looked_up_for_the_api_urls_host() {
+        let env = env_of(&[
+            ("GH_TOKEN", "public"),
+            ("GH_ENTERPRISE_TOKEN", "enterprise"),
+        ]);
+        let asked = std::cell::RefCell::new(Vec::new());
+        let gh = |host: &str| {
+            asked.borrow_mut().push(host.to_string());
+            None
+        };
+        // An explicit API URL elsewhere never receives the github.com token.
+        let flags = Flags {
+            api_url: Some("https://proxy.example/api".into()),
+            ..Flags::default()
+        };
+        let target = resolve(&flags, &env, Some("git@github.com:a/b.git"), &gh).expect("resolves");
+        assert_eq!(target.host, "github.com");
+        assert_eq!(target.token_host, "proxy.example");
+        assert_eq!(target.token.expose(), "enterprise");
+        let error = resolve(
+            &flags,
+            &env_of(&[("GH_TOKEN", "public")]),
+            Some("git@github.com:a/b.git"),
+            &gh,
+        )
+        .expect_err("no token for the proxy");
+        assert!(matches!(error, Error::NoToken { ref host, .. } if host == "proxy.example"));
+        assert_eq!(asked.borrow().as_slice(), ["proxy.example"]);
+        // api.github.com is github.com's API: GH_TOKEN.
+        let github = Flags {
+            api_url: Some("https://api.github.com/".into()),
+            ..Flags::default()
+        };
+        let target =
+            resolve(&github, &env, Some("git@github.com:a/b.git"), &no_gh).expect("resolves");
+        assert_eq!(
+            (target.token_host.as_str(), target.token.expose()),
+            ("github.com", "public")
+        );
     }
 
     #[test]
@@ -313,6 +477,7 @@ mod tests {
             api_url: "https://api.github.com".into(),
             repo: repo_name("a", "b"),
             token,
+            token_host: "github.com".into(),
         };
         assert!(!format!("{target:?}").contains("supersecret"));
     }

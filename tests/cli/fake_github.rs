@@ -22,6 +22,7 @@
 #![allow(dead_code)] // a toolbox: each test uses the part it needs
 
 mod contract;
+mod recorder;
 mod render;
 mod routes;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+pub use recorder::Recorder;
 pub use wire::Reply;
 
 /// The rate-limit window the fake reports (GitHub's primary limit for a token).
@@ -118,6 +120,18 @@ pub enum Fault {
         method: &'static str,
         path_suffix: &'static str,
     },
+    /// Answer `302 Found` with `Location: location`, acting on nothing.
+    Redirect {
+        method: &'static str,
+        path_suffix: &'static str,
+        location: String,
+    },
+    /// Answer as usual, with a `Link` header whose `rel="next"` is `next`.
+    NextLink {
+        method: &'static str,
+        path_suffix: &'static str,
+        next: String,
+    },
 }
 
 impl Fault {
@@ -150,6 +164,16 @@ impl Fault {
             | Fault::CreatedConcurrently {
                 method,
                 path_suffix,
+            }
+            | Fault::Redirect {
+                method,
+                path_suffix,
+                ..
+            }
+            | Fault::NextLink {
+                method,
+                path_suffix,
+                ..
             } => (method, path_suffix),
         };
         m.eq_ignore_ascii_case(method) && path.ends_with(suffix)
@@ -385,6 +409,19 @@ impl FakeGitHub {
             .map(|name| state.label_id_or_create(name))
             .collect();
         state.insert_issue(title.to_string(), Some(body.to_string()), ids, None)
+    }
+
+    /// Adds `count` issues a person wrote (no labels), quickly.
+    pub fn add_human_issues(&self, count: usize) {
+        let mut state = self.lock();
+        for index in 0..count {
+            state.insert_issue(
+                format!("Human issue {index}"),
+                Some(format!("Written by a person, number {index}.")),
+                Vec::new(),
+                None,
+            );
+        }
     }
 
     /// Sends one request to the fake with the right token (`path_and_query` is relative to

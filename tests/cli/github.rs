@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
-
-use crate::fake_github::{FakeGitHub, Fault, openapi};
-use crate::support::{code, stderr, stdout};
+use crate::fake_github::{FakeGitHub, Fault, Recorder, openapi};
+use crate::support::{Test, code, stderr, stdout};
 
 const TOKEN: &str = "ghp_levelupTestTokenThatMustNeverBePrinted";
 
@@ -28,21 +26,22 @@ impl Place {
         self.dir.path().join(relative)
     }
 
+    /// levelup in a clean environment (nothing inherited), with this place's home
+    /// and the token for the loopback host the fake GitHub runs on.
     fn run(&self, cwd: &Path, args: &[&str]) -> Output {
-        let output = Command::cargo_bin("levelup")
-            .expect("binary")
+        self.run_with(cwd, args, &[("GH_ENTERPRISE_TOKEN", TOKEN)])
+    }
+
+    /// Like [`Place::run`], with exactly the variables `env` besides the home.
+    fn run_with(&self, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut test = Test::new()
             .args(args)
             .current_dir(cwd)
-            .env("HOME", self.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GH_TOKEN", TOKEN)
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GH_REPO")
-            .env_remove("GH_HOST")
-            .env_remove("GITHUB_API_URL")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("levelup runs");
+            .home(&self.path("home"));
+        for (name, value) in env {
+            test = test.env(name, value);
+        }
+        let output = test.run().0;
         // The token must never appear in anything levelup prints.
         assert!(!stdout(&output).contains(TOKEN), "token on stdout");
         assert!(!stderr(&output).contains(TOKEN), "token on stderr");
@@ -381,8 +380,7 @@ fn faults_neither_duplicate_nor_lose_work() {
 #[test]
 fn a_missing_token_says_what_was_tried() {
     let place = Place::new();
-    let output = Command::cargo_bin("levelup")
-        .expect("binary")
+    let output = Test::new()
         .args([
             "issues",
             "--repo",
@@ -393,12 +391,10 @@ fn a_missing_token_says_what_was_tried() {
             "2",
         ])
         .current_dir(place.dir.path())
-        .env("HOME", place.path("home"))
+        .home(&place.path("home"))
         .env("PATH", "/nonexistent") // no `gh` to ask
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_TOKEN")
-        .output()
-        .expect("runs");
+        .run()
+        .0;
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
@@ -729,6 +725,7 @@ fn stopping_before_the_creation_cap_resumes_without_duplicates() {
             name: "platform".into(),
         },
         token: levelup::github::target::Token::new(TOKEN),
+        token_host: "127.0.0.1".into(),
     };
     let options = levelup::github::issues::Options {
         pack: &pack,
@@ -821,4 +818,400 @@ fn the_pull_request_links_the_tracking_issues() {
             "#{number} for {step} missing in:\n{body}"
         );
     }
+}
+
+/// `levelup issues` against `github` with exactly the variables `env`.
+fn issues_with(place: &Place, github: &FakeGitHub, env: &[(&str, &str)]) -> Output {
+    let api = github.api_url();
+    place.run_with(
+        place.dir.path(),
+        &[
+            "issues",
+            "--repo",
+            "acme/platform",
+            "--api-url",
+            &api,
+            "--pace",
+            "0",
+            "--from",
+            "2",
+            "--to",
+            "3",
+        ],
+        env,
+    )
+}
+
+#[test]
+fn the_token_never_reaches_another_host() {
+    let place = Place::new();
+    let recorder = Recorder::start();
+
+    // A `Link: rel="next"` to another host is not followed.
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    github.inject(Fault::NextLink {
+        method: "GET",
+        path_suffix: "/labels",
+        next: format!("{}/repos/acme/platform/labels?page=2", recorder.url()),
+    });
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with(&format!(
+            "error: the next page of /repos/acme/platform/labels?per_page=100 is on `{}`, not under the API URL `{}`\n",
+            recorder.url(),
+            github.api_url()
+        )),
+        "{}",
+        stderr(&output)
+    );
+
+    // A redirect to another host is not followed.
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    github.inject(Fault::Redirect {
+        method: "GET",
+        path_suffix: "/labels",
+        location: format!("{}/repos/acme/platform/labels", recorder.url()),
+    });
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("GitHub answered 302 to GET /repos/acme/platform/labels?per_page=100: a redirect, which levelup does not follow"),
+        "{}",
+        stderr(&output)
+    );
+
+    // An API URL on another host does not get the github.com token.
+    let output = place.run_with(
+        place.dir.path(),
+        &[
+            "issues",
+            "--repo",
+            "acme/platform",
+            "--api-url",
+            &recorder.url(),
+            "--from",
+            "2",
+            "--to",
+            "3",
+        ],
+        &[("GH_TOKEN", TOKEN), ("PATH", "/nonexistent")],
+    );
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: no GitHub token for `127.0.0.2`: tried GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        recorder.seen().is_empty(),
+        "no API request went there: {:?}",
+        recorder.seen()
+    );
+
+    // A git remote on another host is asked for credentials and gets none.
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    let (repo, _bare) = platform_with_remote(&place);
+    place.git(
+        &repo,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("{}/origin.git", recorder.url()),
+        ],
+    );
+    let output = pr(&place, &repo, &github, "2");
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("levelup sends its GitHub token only over https to `127.0.0.1`, not to `http://127.0.0.2`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!recorder.seen().is_empty(), "git asked the recorder");
+    assert!(
+        !recorder.saw_token(TOKEN),
+        "the token reached another host: {:?}",
+        recorder.seen()
+    );
+}
+
+#[test]
+fn a_plain_http_api_url_off_loopback_is_refused() {
+    let place = Place::new();
+    let output = place.run(
+        place.dir.path(),
+        &[
+            "issues",
+            "--repo",
+            "acme/platform",
+            "--api-url",
+            "http://ghe.example/api/v3",
+            "--to",
+            "3",
+        ],
+    );
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: `http://ghe.example/api/v3` is plain http on a host that is not loopback: the token would travel unencrypted\n\
+         hint: use an https:// URL; plain http:// is accepted only for loopback addresses (127.0.0.0/8, ::1, localhost)\n"
+    );
+}
+
+#[test]
+fn dry_run_exits_3_when_only_a_label_or_a_milestone_would_change() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    assert_eq!(
+        code(&issues_with(
+            &place,
+            &github,
+            &[("GH_ENTERPRISE_TOKEN", TOKEN)]
+        )),
+        0
+    );
+    let recolour = github.call(
+        "PATCH",
+        "/repos/acme/platform/labels/levelup",
+        Some(&serde_json::json!({"color": "000000"})),
+    );
+    assert_eq!(recolour.status, 200);
+    let output = place.issues(&github, &["--from", "2", "--to", "3", "--dry-run"]);
+    assert_eq!(code(&output), 3, "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("updated     label levelup\n"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        code(&place.issues(&github, &["--from", "2", "--to", "3"])),
+        0
+    );
+
+    let number = github.milestones()[0]["number"].as_u64().expect("number");
+    let reworded = github.call(
+        "PATCH",
+        &format!("/repos/acme/platform/milestones/{number}"),
+        Some(&serde_json::json!({"description": "our own words"})),
+    );
+    assert_eq!(reworded.status, 200);
+    let output = place.issues(&github, &["--from", "2", "--to", "3", "--dry-run"]);
+    assert_eq!(code(&output), 3, "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("updated     milestone Level 3: Scale\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn issues_keep_peoples_triage_and_find_issues_without_the_label() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    assert_eq!(
+        code(&place.issues(&github, &["--from", "2", "--to", "3"])),
+        0
+    );
+    let issue = github.issues()[0].clone();
+    let number = issue["number"].as_u64().expect("number");
+    let labels: Vec<String> = issue["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|label| label["name"].as_str().map(str::to_string))
+        .collect();
+
+    // A person adds a label of their own: no change, no write.
+    let mut with_triage: Vec<&str> = labels.iter().map(String::as_str).collect();
+    with_triage.push("triage");
+    github.set_issue_labels(number, &with_triage);
+    let writes = github.write_count();
+    let again = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(github.write_count(), writes, "{}", stdout(&again));
+
+    // A person removes the `levelup` label: found by its marker, not duplicated,
+    // and levelup's labels come back next to the person's.
+    let without_levelup: Vec<&str> = with_triage
+        .iter()
+        .copied()
+        .filter(|label| *label != "levelup")
+        .collect();
+    github.set_issue_labels(number, &without_levelup);
+    let count = github.issues().len();
+    let again = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(github.issues().len(), count, "no duplicate");
+    let mut restored: Vec<String> = github.issues()[0]["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|label| label["name"].as_str().map(str::to_string))
+        .collect();
+    restored.sort();
+    let mut expected: Vec<String> = with_triage.iter().map(|label| label.to_string()).collect();
+    expected.sort();
+    assert_eq!(restored, expected);
+
+    // A person retitles it: reported, kept; `--force` overwrites, labels still kept.
+    let title = issue["title"].as_str().expect("title").to_string();
+    let retitle = github.call(
+        "PATCH",
+        &format!("/repos/acme/platform/issues/{number}"),
+        Some(&serde_json::json!({"title": "Our own wording"})),
+    );
+    assert_eq!(retitle.status, 200);
+    let writes = github.write_count();
+    let again = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(github.write_count(), writes, "an edit is left alone");
+    assert!(
+        stdout(&again).contains(&format!("edited      #{number:<6} {title} ("))
+            && stdout(&again).contains("[title changed by a person]"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(github.issues()[0]["title"], "Our own wording");
+    let forced = place.issues(&github, &["--from", "2", "--to", "3", "--force"]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert_eq!(github.issues()[0]["title"], title.as_str());
+    assert!(
+        github.issues()[0]["labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .any(|label| label["name"] == "triage")
+    );
+    assert!(
+        github
+            .requests()
+            .iter()
+            .filter_map(|request| request.body.as_ref())
+            .all(|body| body.get("assignees").is_none() && body.get("assignee").is_none()),
+        "levelup never sends assignees"
+    );
+    assert_contract(&github);
+}
+
+#[test]
+fn the_marker_is_found_among_5000_issues_in_one_listing() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    github.add_human_issues(5000);
+    let started = std::time::Instant::now();
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    let elapsed = started.elapsed();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let issue_lists: Vec<String> = github
+        .requests()
+        .iter()
+        .filter(|request| request.method == "GET" && request.path.ends_with("/issues"))
+        .map(|request| request.query.clone())
+        .collect();
+    let unfiltered = issue_lists
+        .iter()
+        .filter(|query| !query.contains("labels="))
+        .count();
+    assert_eq!(
+        issue_lists.len() - unfiltered,
+        1,
+        "one page of levelup's issues: {issue_lists:?}"
+    );
+    assert_eq!(unfiltered, 50, "every issue, once: 5,000 at 100 a page");
+    let full: Vec<std::time::Duration> = github
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/issues") && !request.query.contains("labels="))
+        .map(|request| request.elapsed)
+        .collect();
+    eprintln!(
+        "5000 issues: {} GET /issues pages, {:.2?} for the whole run, {:.2?} from the first to the last page of the full listing",
+        issue_lists.len(),
+        elapsed,
+        full.last().copied().unwrap_or_default() - full.first().copied().unwrap_or_default()
+    );
+    // A re-run with nothing to create never lists them all.
+    let before = github.requests().len();
+    assert_eq!(
+        code(&place.issues(&github, &["--from", "2", "--to", "3"])),
+        0
+    );
+    let listed_all = github.requests()[before..]
+        .iter()
+        .any(|request| request.path.ends_with("/issues") && !request.query.contains("labels="));
+    assert!(!listed_all, "nothing to create, no full listing");
+}
+
+#[test]
+fn levelup_yaml_names_the_github_repository() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    let (repo, _bare) = platform_with_remote(&place);
+    let api = github.api_url();
+    let args = [
+        "issues",
+        "--to",
+        "2",
+        "--api-url",
+        api.as_str(),
+        "--pace",
+        "0",
+    ];
+    let without = place.run(&repo, &args);
+    assert_eq!(code(&without), 2, "{}", stderr(&without));
+    crate::support::replace_in(
+        &repo.join("levelup.yaml"),
+        "# github:\n#   repo: acme/platform\n",
+        "github:\n  repo: acme/platform\n",
+    );
+    place.git(&repo, &["commit", "-qam", "name the repository"]);
+    place.git(&repo, &["push", "-q", "origin", "main"]);
+    let output = place.run(&repo, &args);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(!github.issues().is_empty());
+    let output = place.run(
+        &repo,
+        &["pr", "--to", "2", "--api-url", &api, "--pace", "0"],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(github.pulls().len(), 1);
+}
+
+#[test]
+fn retries_are_bounded() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    for _ in 0..10 {
+        github.inject(Fault::TooManyRequests {
+            method: "GET",
+            path_suffix: "/labels",
+            retry_after: 0,
+        });
+    }
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: GitHub still limits GET /repos/acme/platform/labels?per_page=100 after 5 waits\n"
+    );
+    assert_eq!(github.pending_faults().len(), 4, "one try and five waits");
+
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    for _ in 0..10 {
+        github.inject(Fault::ServerError {
+            method: "GET",
+            path_suffix: "/labels",
+            status: 502,
+        });
+    }
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .starts_with("error: GitHub answered 502 to GET /repos/acme/platform/labels"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(github.requests().len(), 4, "one try and three retries");
 }

@@ -430,6 +430,19 @@ impl State {
                 let _stored = self.route(method, path, query, body);
                 Answer::json(502, json!({"message": "Server Error"}))
             }
+            Some(Fault::Redirect { location, .. }) => Answer {
+                status: 302,
+                body: None,
+                headers: vec![("location".into(), location)],
+            },
+            Some(Fault::NextLink { next, .. }) => {
+                let mut answer = self.route(method, path, query, body);
+                answer.headers.retain(|(name, _)| name != "link");
+                answer
+                    .headers
+                    .push(("link".into(), format!("<{next}>; rel=\"next\"")));
+                answer
+            }
             Some(Fault::CreatedConcurrently { .. }) => {
                 let answer = self.route(method, path, query, body);
                 if !(200..300).contains(&answer.status) {
@@ -586,6 +599,25 @@ impl State {
 
     /// One page of `items` with GitHub's `Link` header.
     fn paginate(&self, items: Vec<Value>, path: &str, raw_query: &str, query: &Query) -> Answer {
+        let count = items.len();
+        self.paginate_lazily(
+            count,
+            &|range| items[range].to_vec(),
+            path,
+            raw_query,
+            query,
+        )
+    }
+
+    /// One page of `count` items, rendering only those shown (5,000 issues stay cheap).
+    fn paginate_lazily(
+        &self,
+        count: usize,
+        render: &dyn Fn(std::ops::Range<usize>) -> Vec<Value>,
+        path: &str,
+        raw_query: &str,
+        query: &Query,
+    ) -> Answer {
         let per_page = query
             .get("per_page")
             .and_then(|n| n.parse::<usize>().ok())
@@ -597,10 +629,10 @@ impl State {
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(1)
             .max(1);
-        let last = items.len().div_ceil(size).max(1);
-        let start = ((page - 1) * size).min(items.len());
-        let end = (start + size).min(items.len());
-        let shown: Vec<Value> = items[start..end].to_vec();
+        let last = count.div_ceil(size).max(1);
+        let start = ((page - 1) * size).min(count);
+        let end = (start + size).min(count);
+        let shown: Vec<Value> = render(start..end);
 
         let link_path = if self.repository_id_links {
             let segments: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
@@ -821,8 +853,18 @@ impl State {
         if query.get("direction").unwrap_or("desc") != "asc" {
             items.reverse();
         }
-        let rendered = items.iter().map(|item| self.render_issue(item)).collect();
-        self.paginate(rendered, path, raw_query, query)
+        self.paginate_lazily(
+            items.len(),
+            &|range| {
+                items[range]
+                    .iter()
+                    .map(|item| self.render_issue(item))
+                    .collect()
+            },
+            path,
+            raw_query,
+            query,
+        )
     }
 
     /// Label ids for a body's `labels` (names or objects with a name), creating missing ones.
