@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use diffy::{ConflictStyle, MergeOptions};
 
 use super::Error;
-use super::lock::{Lock, LockEntry, sha256_hex};
 use super::tree::Tree;
 use crate::blueprint::RenderedFile;
 use crate::repo_path::RepoPath;
+use crate::tree::{Lock, LockEntry, sha256_hex};
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,14 +6,13 @@
 //! against a commit instead of the working directory.
 
 mod changeset;
-mod lock;
 mod tree;
 mod writer;
 
 use std::path::PathBuf;
 
+pub use crate::tree::{Lock, LockEntry, sha256_hex};
 pub use changeset::{Action, Change, ChangeSet, Operation};
-pub use lock::{Lock, LockEntry, sha256_hex};
 pub use tree::{Guard, MemoryTree, Tree, WorkTree};
 pub use writer::write;
 
