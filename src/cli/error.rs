@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::diagnostic::Diagnostic;
 use crate::github::{client as github_client, target as github_target};
-use crate::{blueprint, config, content, git, report, scaffold};
+use crate::{blueprint, config, content, git, report, scaffold, tree};
 
 /// The exit codes every command shares (see the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +81,7 @@ impl Error {
             Error::Blueprint(_) => Exit::InvalidInput,
             Error::Scaffold(
                 scaffold::Error::Blueprint(_)
-                | scaffold::Error::Escapes { .. }
-                | scaffold::Error::Lock(_),
+                | scaffold::Error::Tree(tree::Error::Escapes { .. } | tree::Error::Lock(_)),
             ) => Exit::InvalidInput,
             Error::Scaffold(_) => Exit::Failure,
             Error::Git(git::Error::NoIdentity) => Exit::InvalidInput,
@@ -137,7 +136,7 @@ impl Error {
             Error::GitHub(github_client::Error::Uncertain { .. }) => Some(
                 "run the same command again: it finds what was stored and creates nothing twice".to_string(),
             ),
-            Error::Scaffold(scaffold::Error::Lock(_)) => Some(
+            Error::Scaffold(scaffold::Error::Tree(tree::Error::Lock(_))) => Some(
                 "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),
             ),
             _ => None,

@@ -18,7 +18,8 @@ use crate::github::pr;
 use crate::github::target::{self, Flags, Target};
 use crate::model::{Baseline, Language, Pack};
 use crate::progress::Reporter;
-use crate::scaffold::{self, WorkTree};
+use crate::scaffold;
+use crate::tree::{Action, WorkTree};
 
 /// The spinner on stderr; hidden when stderr is not a terminal or with `--quiet`.
 struct Spinner(ProgressBar);
@@ -205,7 +206,7 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
             let paths: Vec<String> = changes
                 .changes
                 .iter()
-                .filter(|change| change.action == scaffold::Action::Conflict)
+                .filter(|change| change.action == Action::Conflict)
                 .map(|change| change.path.to_string())
                 .collect();
             return Err(Error::BranchConflicts {

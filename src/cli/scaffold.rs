@@ -7,7 +7,8 @@ use crate::blueprint::Catalog;
 use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
 use crate::repo_path::RepoPath;
-use crate::scaffold::{self, Action, ChangeSet, Operation, WorkTree};
+use crate::scaffold;
+use crate::tree::{self, Action, ChangeSet, Operation, WorkTree};
 use crate::{git, suggest};
 use std::io::IsTerminal;
 
@@ -108,7 +109,7 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
             source,
         })?;
         let repository = git::init(dir)?;
-        scaffold::write(dir, &operations, None)?;
+        tree::write(dir, &operations, None).map_err(scaffold::Error::from)?;
         git::commit_paths(
             &repository,
             &signature,
@@ -174,7 +175,7 @@ pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> R
             );
         }
     }
-    scaffold::write(&root, &changes.operations(), None)?;
+    tree::write(&root, &changes.operations(), None).map_err(scaffold::Error::from)?;
     write_stdout(&summary(&changes, level))?;
     if changes.has_conflicts() {
         if !quiet {

@@ -9,7 +9,7 @@ use git2::{
 };
 
 use super::Error;
-use crate::scaffold::Operation;
+use crate::tree::Operation;
 
 /// How to authenticate to the remote: a token over HTTPS, the SSH agent over SSH.
 pub struct Credentials<'a> {

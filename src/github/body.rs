@@ -1,7 +1,7 @@
 //! Issue bodies: generated text, a hidden marker with the step id and a hash of the
 //! body, and the rules that tell a ticked checkbox from a human edit.
 
-use crate::scaffold::sha256_hex;
+use crate::tree::sha256_hex;
 
 const MARKER_START: &str = "<!-- levelup:";
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::client::{Client, Error};
 use crate::model::{Language, Level, Pack};
 use crate::plan::{Plan, Request};
-use crate::scaffold::{Action, ChangeSet};
+use crate::tree::{Action, ChangeSet};
 
 /// The deterministic branch of the level-up to `level`.
 pub fn branch(level: Level) -> String {

@@ -1,45 +1,22 @@
-//! Scaffolding: render the blueprints a level needs, compare with the repository
-//! and its lock, and write the difference safely.
+//! Scaffolding: which blueprints a level needs, rendering a level, and the change
+//! set that brings a repository to it. The trees, the change set and the writer
+//! themselves are in [`crate::tree`]; this module adds blueprints and levels.
 //!
-//! Computing ([`prepare`]) and writing ([`write`]) are separate: `--dry-run` prints
-//! the same change set that a real run writes, and `levelup pr` will compute it
+//! Computing ([`prepare`]) and writing ([`tree::write`]) are separate: `--dry-run`
+//! prints the same change set that a real run writes, and `levelup pr` computes it
 //! against a commit instead of the working directory.
-
-mod changeset;
-mod tree;
-mod writer;
-
-use std::path::PathBuf;
-
-pub use crate::tree::{Lock, LockEntry, sha256_hex};
-pub use changeset::{Action, Change, ChangeSet, Operation};
-pub use tree::{Guard, MemoryTree, Tree, WorkTree};
-pub use writer::write;
 
 use crate::blueprint::{self, Catalog, RoadmapStep};
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
 use crate::model::{Language, Level, Pack};
 use crate::plan::{Plan, Request};
+use crate::repo_path::RepoPath;
+use crate::tree::{self, ChangeSet, Lock, RenderedFile, Tree};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot write `{path}`")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot read `{path}`: {message}")]
-    Read { path: String, message: String },
-    #[error("refusing to follow `{}`, a symbolic link (levelup never writes through links; writing `{path}`)", .link.display())]
-    Escapes { path: String, link: PathBuf },
-    #[error("{cause}; undoing it failed too: the original files are kept in `{}`", .staging.display())]
-    RollbackIncomplete { cause: String, staging: PathBuf },
-    #[error("stopped on purpose after {after} operations")]
-    Injected { after: usize },
-    #[error("the lock is invalid: {0}")]
-    Lock(Diagnostic),
+    #[error(transparent)]
+    Tree(#[from] tree::Error),
     #[error(transparent)]
     Blueprint(#[from] blueprint::Error),
 }
@@ -94,8 +71,7 @@ pub fn render_level(
     catalog: &Catalog,
     config: &Config,
     level: Level,
-) -> Result<std::collections::BTreeMap<crate::repo_path::RepoPath, blueprint::RenderedFile>, Error>
-{
+) -> Result<std::collections::BTreeMap<RepoPath, RenderedFile>, Error> {
     let language = Language::new(config.language.clone());
     let input = blueprint::Input {
         config,
@@ -106,22 +82,10 @@ pub fn render_level(
     Ok(blueprint::render(catalog, &input)?)
 }
 
-/// The level the repository in `tree` has reached, from its lock (0 without one).
+/// The level the repository in `tree` is scaffolded up to, from its lock (0 without
+/// one). This is not the level it has reached, which only evidence can tell.
 pub fn reached_level(tree: &dyn Tree) -> Result<u8, Error> {
-    Ok(read_lock(tree)?.map_or(0, |lock| lock.level))
-}
-
-fn read_lock(tree: &dyn Tree) -> Result<Option<Lock>, Error> {
-    let lock_path = Lock::path();
-    match tree.read(&lock_path)? {
-        None => Ok(None),
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            Ok(Some(
-                Lock::parse(&PathBuf::from(lock_path.as_str()), &text).map_err(Error::Lock)?,
-            ))
-        }
-    }
+    Ok(tree::read_lock(tree)?.map_or(0, |lock| lock.level))
 }
 
 /// Everything `apply` would do to bring the repository in `tree` to `level`.
@@ -133,18 +97,18 @@ pub fn prepare(
     level: Level,
     force: bool,
 ) -> Result<ChangeSet, Error> {
-    let old = read_lock(tree)?;
+    let old = tree::read_lock(tree)?;
     let rendered = render_level(pack, catalog, config, level)?;
     let dimensions = pack
         .dimensions
         .iter()
         .map(|dimension| (dimension.id.clone(), level.number()))
         .collect();
-    ChangeSet::compute(
+    Ok(ChangeSet::compute(
         tree,
         old.as_ref(),
         &rendered,
         Lock::new(level.number(), dimensions),
         force,
-    )
+    )?)
 }

@@ -620,7 +620,7 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
 
     // Put the working tree back to the commit: both trees now hold the same files.
     replace_in(&repo.join(DEPLOYMENT), "replicas: 4", "replicas: 3");
-    let work_tree = levelup::scaffold::WorkTree::new(&repo);
+    let work_tree = levelup::tree::WorkTree::new(&repo);
     let from_disk = levelup::scaffold::prepare(&work_tree, &pack, &catalog, &config, level, false)
         .expect("from disk");
 
@@ -629,7 +629,7 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
     let updated: Vec<&str> = from_commit
         .changes
         .iter()
-        .filter(|change| change.action == levelup::scaffold::Action::Update)
+        .filter(|change| change.action == levelup::tree::Action::Update)
         .map(|change| change.path.as_str())
         .collect();
     assert_eq!(updated, ["README.md", "docs/roadmap.md"]);

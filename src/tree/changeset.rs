@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use diffy::{ConflictStyle, MergeOptions};
 
 use super::Error;
-use super::tree::Tree;
-use crate::blueprint::RenderedFile;
+use super::lock::{Lock, LockEntry, sha256_hex};
+use super::trees::Tree;
 use crate::repo_path::RepoPath;
-use crate::tree::{Lock, LockEntry, sha256_hex};
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,6 +74,15 @@ pub struct Change {
     pub before: Option<Vec<u8>>,
     /// The file after the change; `None` removes it.
     pub after: Option<Vec<u8>>,
+}
+
+/// One generated file, as a change set takes it: the content, and the blueprint
+/// name and version the lock records for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub blueprint: String,
+    pub version: String,
+    pub content: Vec<u8>,
 }
 
 /// One write: new content for a path, or `None` to delete it.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::Error;
 use super::changeset::Operation;
-use super::tree::Guard;
+use super::guard::Guard;
 use crate::repo_path::STATE_DIR;
 
 /// Applies `operations` below `root`. `fail_after` makes the write phase fail after
