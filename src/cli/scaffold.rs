@@ -109,7 +109,7 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
             source,
         })?;
         let repository = git::init(dir)?;
-        tree::write(dir, &operations, None).map_err(scaffold::Error::from)?;
+        tree::write(dir, &operations).map_err(scaffold::Error::from)?;
         git::commit_paths(
             &repository,
             &signature,
@@ -175,7 +175,7 @@ pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> R
             );
         }
     }
-    tree::write(&root, &changes.operations(), None).map_err(scaffold::Error::from)?;
+    tree::write(&root, &changes.operations()).map_err(scaffold::Error::from)?;
     write_stdout(&summary(&changes, level))?;
     if changes.has_conflicts() {
         if !quiet {

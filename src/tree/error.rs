@@ -18,8 +18,6 @@ pub enum Error {
     Escapes { path: String, link: PathBuf },
     #[error("{cause}; undoing it failed too: the original files are kept in `{}`", .staging.display())]
     RollbackIncomplete { cause: String, staging: PathBuf },
-    #[error("stopped on purpose after {after} operations")]
-    Injected { after: usize },
     #[error("the lock is invalid: {0}")]
     Lock(Diagnostic),
 }
