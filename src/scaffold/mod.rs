@@ -4,7 +4,17 @@
 //!
 //! Computing ([`prepare`]) and writing ([`tree::write`]) are separate: `--dry-run`
 //! prints the same change set that a real run writes, and `levelup pr` computes it
-//! against a commit instead of the working directory.
+//! against a commit instead of the working directory. The `init` and `apply`
+//! workflows ([`init()`], [`apply()`]) return outcome values; the command line
+//! only resolves flags into their requests and prints the outcomes.
+
+mod apply;
+mod error;
+mod init;
+
+pub use apply::{ApplyOutcome, ApplyRequest, apply};
+pub use error::Error;
+pub use init::{InitOutcome, InitRequest, init};
 
 use crate::blueprint::{self, Catalog, RoadmapStep};
 use crate::config::Config;
@@ -12,14 +22,6 @@ use crate::model::{Language, Level, Pack};
 use crate::plan::{Plan, Request};
 use crate::repo_path::RepoPath;
 use crate::tree::{self, ChangeSet, Lock, RenderedFile, Tree};
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Tree(#[from] tree::Error),
-    #[error(transparent)]
-    Blueprint(#[from] blueprint::Error),
-}
 
 /// The blueprints named by the steps of levels 1 to `level`, in plan order, once each.
 pub fn blueprints_for(pack: &Pack, level: Level) -> Vec<String> {
