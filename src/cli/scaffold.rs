@@ -3,17 +3,20 @@
 //! and a summary).
 
 use super::args::{ApplyArgs, InitArgs};
-use super::{Error, Exit, settings, write_stdout};
+use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
 use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
-use crate::progress::Silent;
 use crate::scaffold::{self, ApplyRequest, InitRequest};
 use crate::suggest;
 use crate::tree::{Action, ChangeSet};
-use std::io::IsTerminal;
 
-pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Result<Exit, Error> {
+pub fn init(
+    pack: &Pack,
+    catalog: &Catalog,
+    args: &InitArgs,
+    printer: &Printer,
+) -> Result<Exit, Error> {
     let InitArgs {
         dir,
         level,
@@ -69,20 +72,24 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
         provider,
         applications,
     };
-    let outcome = scaffold::init(pack, catalog, &request, &Silent)?;
-    if !quiet {
-        eprintln!(
-            "initialized `{}` at level {} in {}: {} files, first commit made",
-            outcome.name,
-            outcome.level,
-            outcome.dir.display(),
-            outcome.files
-        );
-    }
+    let outcome = scaffold::init(pack, catalog, &request, printer.reporter())?;
+    printer.finish();
+    printer.status(&format!(
+        "initialized `{}` at level {} in {}: {} files, first commit made",
+        outcome.name,
+        outcome.level,
+        outcome.dir.display(),
+        outcome.files
+    ));
     Ok(Exit::Done)
 }
 
-pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> Result<Exit, Error> {
+pub fn apply(
+    pack: &Pack,
+    catalog: &Catalog,
+    args: &ApplyArgs,
+    printer: &Printer,
+) -> Result<Exit, Error> {
     let ApplyArgs { to, dry_run, force } = args;
     let (root, config, level) = settings::platform(pack, to.as_deref())?;
     let request = ApplyRequest {
@@ -92,32 +99,31 @@ pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> R
         force: *force,
         dry_run: *dry_run,
     };
-    let outcome = scaffold::apply(pack, catalog, &request, &Silent)?;
+    let outcome = scaffold::apply(pack, catalog, &request, printer.reporter())?;
+    printer.finish();
     let changes = &outcome.changes;
     if changes.is_noop() {
-        if !quiet {
-            eprintln!("nothing to change: the repository is at level {level}");
-        }
+        printer.status(&format!(
+            "nothing to change: the repository is at level {level}"
+        ));
         return Ok(Exit::Done);
     }
     if !outcome.written {
-        write_stdout(&diff(changes))?;
-        write_stdout(&summary(changes, level))?;
+        printer.diff(changes)?;
+        printer.data(&summary(changes, level))?;
         return Ok(Exit::ChangesPending);
     }
-    if !outcome.forced_uncommitted.is_empty() && !quiet {
-        eprintln!(
-            "warning: --force: changed files with uncommitted changes: {}",
+    if !outcome.forced_uncommitted.is_empty() {
+        printer.warning(&format!(
+            "--force: changed files with uncommitted changes: {}",
             outcome.forced_uncommitted.join(", ")
-        );
+        ));
     }
-    write_stdout(&summary(changes, level))?;
+    printer.data(&summary(changes, level))?;
     if outcome.has_conflicts() {
-        if !quiet {
-            eprintln!(
-                "hint: resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit"
-            );
-        }
+        printer.hint(
+            "resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit",
+        );
         return Ok(Exit::Conflicts);
     }
     Ok(Exit::Done)
@@ -188,59 +194,6 @@ fn summary(changes: &ChangeSet, level: Level) -> String {
         .map(|(action, count)| format!("{count} {}", action.label()))
         .collect();
     out.push_str(&format!("level {level}: {}\n", counts.join(", ")));
-    out
-}
-
-/// The unified diff of every file that changes, coloured on a terminal.
-fn diff(changes: &ChangeSet) -> String {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = String::new();
-    for change in changes
-        .changes
-        .iter()
-        .filter(|change| change.action.changes_file())
-    {
-        let before = change
-            .before
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let after = change
-            .after
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let path = change.path.as_str();
-        let mut options = diffy::DiffOptions::new();
-        options
-            .set_original_filename(if change.before.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_string()
-            })
-            .set_modified_filename(if change.after.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_string()
-            });
-        let patch = options.create_patch(&before, &after).to_string();
-        for line in patch.lines() {
-            let code = match line.as_bytes().first() {
-                _ if !colour => None,
-                Some(b'+') if !line.starts_with("+++") => Some("32"),
-                Some(b'-') if !line.starts_with("---") => Some("31"),
-                Some(b'@') => Some("36"),
-                _ => None,
-            };
-            match code {
-                Some(code) => out.push_str(&format!("\x1b[{code}m{line}\x1b[0m\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-    }
     out
 }
 

@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
-
-use crate::support::{code, copy_tree, replace_in, stderr, stdout};
+use crate::support::{Test, code, copy_tree, replace_in, stderr, stdout};
 
 /// A home with a git identity, and a folder to create platforms in.
 struct Workspace {
@@ -29,18 +27,15 @@ impl Workspace {
         self.dir.path().join(relative)
     }
 
+    /// levelup in `cwd` with this workspace's home, in a clean environment, to
+    /// add arguments or variables to.
+    fn test(&self, cwd: &Path) -> Test {
+        Test::new().current_dir(cwd).home(&self.home())
+    }
+
     /// Runs levelup in `cwd` with this workspace's home.
     fn run(&self, cwd: &Path, args: &[&str]) -> Output {
-        Command::cargo_bin("levelup")
-            .expect("binary")
-            .args(args)
-            .current_dir(cwd)
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.home().join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("levelup runs")
+        self.test(cwd).args(args).run().0
     }
 
     /// `levelup init platform --level N` with one application; returns the repository.
@@ -740,4 +735,78 @@ fn a_file_in_an_untracked_folder_counts_as_uncommitted() {
         stderr(&output)
     );
     assert_eq!(read(&repo.join("docs/roadmap.md")), "mine\n");
+}
+
+#[test]
+fn the_diff_is_coloured_when_forced_and_never_with_no_color() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let args = ["apply", "--to", "2", "--dry-run"];
+
+    let coloured = workspace
+        .test(&repo)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .run()
+        .code(3)
+        .stdout_text();
+    assert!(coloured.contains("\n\x1b[32m+"), "{coloured:?}");
+    assert!(coloured.contains("\n\x1b[31m-"), "{coloured:?}");
+    assert!(coloured.contains("\n\x1b[36m@@ "), "{coloured:?}");
+
+    // NO_COLOR wins over CLICOLOR_FORCE; without either, a pipe gets no colour.
+    // Either way the text is the coloured one without its styles.
+    let stripped = anstream::adapter::strip_str(&coloured).to_string();
+    for run in [
+        workspace
+            .test(&repo)
+            .args(args)
+            .env("CLICOLOR_FORCE", "1")
+            .run(),
+        workspace
+            .test(&repo)
+            .args(args)
+            .env_remove("NO_COLOR")
+            .run(),
+    ] {
+        let plain = run.code(3).stdout_text();
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+        assert_eq!(plain, stripped);
+    }
+}
+
+#[test]
+fn quiet_silences_status_but_not_data_or_errors() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    workspace
+        .test(&repo)
+        .args(["--quiet", "apply", "--to", "1"])
+        .run()
+        .code(0)
+        .stdout_is("")
+        .stderr_is("");
+    let applied = workspace
+        .test(&repo)
+        .args(["--quiet", "apply", "--to", "2"])
+        .run()
+        .code(0)
+        .stderr_is("");
+    assert!(
+        applied.stdout_text().ends_with(" unchanged\n")
+            || applied.stdout_text().contains("level 2: "),
+        "the summary is data: {}",
+        applied.stdout_text()
+    );
+    workspace
+        .test(workspace.dir.path())
+        .args(["--quiet", "apply", "--to", "1"])
+        .run()
+        .code(2)
+        .stderr_is(&format!(
+            "error: no `levelup.yaml` in `{}` or any folder above it\n\
+             hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n",
+            workspace.dir.path().canonicalize().expect("canonical").display()
+        ));
 }
