@@ -75,7 +75,7 @@ pub fn init(
     let outcome = scaffold::init(pack, catalog, &request, printer.reporter())?;
     printer.finish();
     printer.status(&format!(
-        "initialized `{}` at level {} in {}: {} files, first commit made",
+        "scaffolded `{}` up to level {} in {}: {} files, first commit made",
         outcome.name,
         outcome.level,
         outcome.dir.display(),
@@ -104,7 +104,7 @@ pub fn apply(
     let changes = &outcome.changes;
     if changes.is_noop() {
         printer.status(&format!(
-            "nothing to change: the repository is at level {level}"
+            "nothing to change: the files are already scaffolded up to level {level}"
         ));
         return Ok(Exit::Done);
     }

@@ -100,7 +100,7 @@ pub fn init(
         git::commit_paths(
             &repository,
             &signature,
-            &format!("Scaffold platform {name} at level {level} with levelup"),
+            &format!("Scaffold platform {name} up to level {level} with levelup"),
             &written,
         )?;
         Ok(())

@@ -118,7 +118,7 @@ fn init_creates_a_committed_repository() {
         workspace
             .git(&repo, &["log", "--format=%an <%ae>|%s"])
             .trim(),
-        "Test User <test@example.com>|Scaffold platform platform at level 1 with levelup"
+        "Test User <test@example.com>|Scaffold platform platform up to level 1 with levelup"
     );
     // The generated tree, apart from the roadmap (it follows the content) and the
     // content-addressed base texts (they repeat the files).
@@ -189,7 +189,7 @@ fn a_second_apply_changes_nothing() {
     assert_eq!(stdout(&output), "");
     assert_eq!(
         stderr(&output),
-        "nothing to change: the repository is at level 2\n"
+        "nothing to change: the files are already scaffolded up to level 2\n"
     );
     assert_eq!(
         tree_state(&repo),
@@ -809,4 +809,89 @@ fn quiet_silences_status_but_not_data_or_errors() {
              hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n",
             workspace.dir.path().canonicalize().expect("canonical").display()
         ));
+}
+
+/// Every `levelup WORD` a text presents as a command: in inline code, at the start of
+/// a line in a fenced code block, or after `run:` (a workflow step). Prose such as
+/// "levelup merges your changes" is not a command.
+fn commands_named(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_code_block = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code_block = !in_code_block;
+            continue;
+        }
+        let mut from = 0;
+        while let Some(at) = line[from..].find("levelup ").map(|at| from + at) {
+            let before = line[..at].trim_end();
+            let is_command = (in_code_block && before.is_empty())
+                || before.ends_with('`')
+                || before.ends_with("run:");
+            let word: String = line[at + "levelup ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if is_command && !word.is_empty() {
+                found.push(word);
+            }
+            from = at + "levelup ".len();
+        }
+    }
+    found
+}
+
+#[test]
+fn generated_text_names_only_real_commands_and_claims_no_level_reached() {
+    assert_eq!(
+        commands_named(
+            "Run `levelup apply --to 2`.\n```sh\nlevelup plan --to N\n```\nlevelup merges it\n"
+        ),
+        ["apply", "plan"]
+    );
+    let workspace = Workspace::new();
+    let mut commands = std::collections::BTreeSet::new();
+    // Level 1 leaves steps ahead in the roadmap; level 5 leaves none: both texts.
+    for (level, name) in [("1", "low"), ("5", "high")] {
+        let status = workspace
+            .test(workspace.dir.path())
+            .args(["init", name, "--level", level, "--gitops", "argocd"])
+            .run()
+            .code(0)
+            .stderr_text();
+        let expected = format!("scaffolded `{name}` up to level {level} in {name}: ");
+        assert!(status.starts_with(&expected), "{status}");
+        let root = workspace.path(name);
+        let files = levelup::files::on_disk(&root, &|path| {
+            !path.starts_with(".git") && !path.starts_with(".levelup")
+        })
+        .expect("readable");
+        assert!(files.len() > 10, "{} files", files.len());
+        for file in files {
+            let text = String::from_utf8_lossy(&file.bytes);
+            for line in text.lines() {
+                let lower = line.to_lowercase();
+                assert!(
+                    !(lower.contains("reach") && lower.contains("level")),
+                    "{}: claims a level is reached: {line}",
+                    file.path.display()
+                );
+            }
+            for word in commands_named(&text) {
+                commands.insert((word, file.path.display().to_string()));
+            }
+        }
+    }
+    assert!(
+        commands.iter().any(|(word, _)| word == "apply"),
+        "{commands:?}"
+    );
+    for (word, file) in &commands {
+        let help = Test::new().args([word.as_str(), "--help"]).run();
+        assert_eq!(
+            code(&help.0),
+            0,
+            "{file} names `levelup {word}`, which is not a command"
+        );
+    }
 }

@@ -125,6 +125,11 @@ impl Ran {
         self.stdout()
     }
 
+    /// What the run wrote to stderr.
+    pub fn stderr_text(&self) -> String {
+        self.stderr()
+    }
+
     /// Asserts stdout is exactly `expected`.
     pub fn stdout_is(self, expected: &str) -> Ran {
         assert_eq!(self.stdout(), expected);
