@@ -46,7 +46,7 @@ pub enum Command {
     /// Create a platform repository: levelup.yaml, every file up to a level, a first commit
     #[command(after_help = INIT_HELP)]
     Init(InitArgs),
-    /// Bring the platform repository to a level: write the gap, merge your edits
+    /// Scaffold the platform repository's files up to a level: write the gap, merge your edits
     #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
     /// Open (or update) the level-up pull request: branch, commit, push, pull request
