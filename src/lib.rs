@@ -19,4 +19,5 @@ pub mod repo_path;
 pub mod report;
 pub mod scaffold;
 pub mod suggest;
+pub mod tree;
 pub mod yaml;

@@ -9,9 +9,11 @@ mod render;
 
 use std::path::PathBuf;
 
+/// Rendering produces the change set's input type directly.
+pub use crate::tree::RenderedFile;
 pub use catalog::{Catalog, Pin};
 pub use manifest::{Blueprint, Each, FileSpec, When};
-pub use render::{Input, RenderedFile, RoadmapStep, render};
+pub use render::{Input, RoadmapStep, render};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 

@@ -9,6 +9,7 @@ use super::{Catalog, Each, Error, helpers};
 use crate::config::Config;
 use crate::model::Level;
 use crate::repo_path::RepoPath;
+use crate::tree::RenderedFile;
 
 /// What to render: the platform, the level scaffolded, and the blueprints to use.
 #[derive(Debug)]
@@ -28,14 +29,6 @@ pub struct RoadmapStep {
     pub dimension: String,
     pub title: String,
     pub done_when: Vec<String>,
-}
-
-/// One generated file and the blueprint that produced it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedFile {
-    pub blueprint: String,
-    pub version: String,
-    pub content: Vec<u8>,
 }
 
 /// Renders every file of the named blueprints whose conditions hold.

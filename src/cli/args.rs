@@ -46,7 +46,7 @@ pub enum Command {
     /// Create a platform repository: levelup.yaml, every file up to a level, a first commit
     #[command(after_help = INIT_HELP)]
     Init(InitArgs),
-    /// Bring the platform repository to a level: write the gap, merge your edits
+    /// Scaffold the platform repository's files up to a level: write the gap, merge your edits
     #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
     /// Open (or update) the level-up pull request: branch, commit, push, pull request
@@ -81,7 +81,8 @@ on another host never gets a github.com token; plain http:// is accepted only fo
 addresses. Only levelup's labels are compared; a person's labels, assignees, and a title or
 milestone they changed are kept (--force overwrites the title and milestone).
 
-The level reached comes from the repository's lock inside a platform repository, or --from.
+Inside a platform repository the plan starts from the level its files are scaffolded up to
+(recorded in its lock); --from overrides it.
 
 Exit status: 0 done, 3 changes pending (--dry-run).
 
@@ -147,7 +148,7 @@ pub struct IssuesArgs {
     #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
     pub to: Option<String>,
 
-    /// The level reached, as in `plan` [default: the lock's level, or 0 outside a platform repository]
+    /// The level reached, as in `plan` [default: the level the lock says the files are scaffolded up to, or 0 outside a platform repository]
     #[arg(long, value_name = "LEVEL", allow_hyphen_values = true)]
     pub from: Option<String>,
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::diagnostic::Diagnostic;
 use crate::github::{client as github_client, target as github_target};
-use crate::{blueprint, config, content, git, report, scaffold};
+use crate::{blueprint, config, content, git, report, scaffold, tree};
 
 /// The exit codes every command shares (see the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +46,6 @@ pub enum Error {
     Target(#[from] github_target::Error),
     #[error("the scaffold conflicts with commits on `{branch}`: {}", .paths.join(", "))]
     BranchConflicts { branch: String, paths: Vec<String> },
-    #[error("{} with uncommitted changes would be changed: {}", if .0.len() == 1 { "a file" } else { "files" }, .0.join(", "))]
-    Uncommitted(Vec<String>),
     #[error("cannot read the current folder")]
     WorkingDir(#[source] std::io::Error),
     #[error("cannot create `{}`", .path.display())]
@@ -80,15 +78,20 @@ impl Error {
             Error::Blueprint(blueprint::Error::Read { .. }) => Exit::Failure,
             Error::Blueprint(_) => Exit::InvalidInput,
             Error::Scaffold(
+                scaffold::Error::Blueprint(blueprint::Error::Read { .. })
+                | scaffold::Error::Config(config::Error::Read { .. }),
+            ) => Exit::Failure,
+            Error::Scaffold(
                 scaffold::Error::Blueprint(_)
-                | scaffold::Error::Escapes { .. }
-                | scaffold::Error::Lock(_),
+                | scaffold::Error::Config(_)
+                | scaffold::Error::Tree(tree::Error::Escapes { .. } | tree::Error::Lock(_))
+                | scaffold::Error::Git(git::Error::NoIdentity)
+                | scaffold::Error::AlreadyInitialized { .. }
+                | scaffold::Error::InTheWay { .. },
             ) => Exit::InvalidInput,
             Error::Scaffold(_) => Exit::Failure,
             Error::Git(git::Error::NoIdentity) => Exit::InvalidInput,
-            Error::Git(_) | Error::Uncommitted(_) | Error::Create { .. } | Error::WorkingDir(_) => {
-                Exit::Failure
-            }
+            Error::Git(_) | Error::Create { .. } | Error::WorkingDir(_) => Exit::Failure,
             Error::Report(_) | Error::Output(_) => Exit::Failure,
             Error::GitHub(_) => Exit::Failure,
             Error::BranchConflicts { .. } => Exit::Conflicts,
@@ -102,7 +105,8 @@ impl Error {
             Error::Content(content::Error::Invalid(found))
             | Error::Config(config::Error::Invalid(found))
             | Error::Blueprint(blueprint::Error::Invalid(found))
-            | Error::Scaffold(scaffold::Error::Blueprint(blueprint::Error::Invalid(found))) => {
+            | Error::Scaffold(scaffold::Error::Blueprint(blueprint::Error::Invalid(found)))
+            | Error::Scaffold(scaffold::Error::Config(config::Error::Invalid(found))) => {
                 Some(found)
             }
             _ => None,
@@ -116,13 +120,20 @@ impl Error {
             Error::Config(config::Error::NotFound { .. }) => Some(
                 "run levelup inside a platform repository, or create one with `levelup init DIR`".to_string(),
             ),
-            Error::Git(git::Error::NoIdentity) => Some(
+            Error::Git(git::Error::NoIdentity)
+            | Error::Scaffold(scaffold::Error::Git(git::Error::NoIdentity)) => Some(
                 "set them with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`".to_string(),
             ),
             Error::BranchConflicts { branch, .. } => Some(format!(
                 "nothing was pushed; resolve it on `{branch}` (check it out, run `levelup apply`, commit, push), then run `levelup pr` again"
             )),
-            Error::Uncommitted(_) => Some(
+            Error::Scaffold(scaffold::Error::AlreadyInitialized { .. }) => Some(
+                "to change its level, run `levelup apply --to N` inside it".to_string(),
+            ),
+            Error::Scaffold(scaffold::Error::InTheWay { .. }) => Some(
+                "init into a new or empty folder, or move those files aside".to_string(),
+            ),
+            Error::Scaffold(scaffold::Error::Uncommitted(_)) => Some(
                 "commit or stash them first, or pass `--force` to proceed anyway".to_string(),
             ),
             Error::Target(github_target::Error::NoToken { host, .. }) => Some(format!(
@@ -143,7 +154,7 @@ impl Error {
             Error::GitHub(github_client::Error::Uncertain { .. }) => Some(
                 "run the same command again: it finds what was stored and creates nothing twice".to_string(),
             ),
-            Error::Scaffold(scaffold::Error::Lock(_)) => Some(
+            Error::Scaffold(scaffold::Error::Tree(tree::Error::Lock(_))) => Some(
                 "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),
             ),
             _ => None,

@@ -2,13 +2,10 @@
 //! the library workflow, show progress on a terminal, print the outcome.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
 use super::args::{GitHubArgs, IssuesArgs, PrArgs};
-use super::{Error, Exit, settings, write_stdout};
+use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
 use crate::config;
 use crate::git;
@@ -17,44 +14,14 @@ use crate::github::issues::{self, IssueRef, Outcome};
 use crate::github::pr;
 use crate::github::target::{self, Flags, Target};
 use crate::model::{Baseline, Language, Pack};
-use crate::progress::Reporter;
-use crate::scaffold::{self, WorkTree};
-
-/// The spinner on stderr; hidden when stderr is not a terminal or with `--quiet`.
-struct Spinner(ProgressBar);
-
-impl Spinner {
-    fn new(quiet: bool) -> Spinner {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Spinner(ProgressBar::hidden());
-        }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar.set_message("talking to GitHub");
-        Spinner(bar)
-    }
-}
-
-impl Reporter for Spinner {
-    fn stage(&self, message: &str) {
-        self.0.set_message(message.to_string());
-    }
-
-    fn waiting(&self, seconds: u64, reason: &str) {
-        self.0
-            .set_message(format!("waiting {seconds}s for {reason}"));
-    }
-}
+use crate::scaffold;
+use crate::tree::WorkTree;
 
 pub fn issues(
     pack: &Pack,
     catalog: &Catalog,
     args: &IssuesArgs,
-    quiet: bool,
+    printer: &Printer,
 ) -> Result<Exit, Error> {
     let IssuesArgs {
         to,
@@ -93,8 +60,8 @@ pub fn issues(
     let from: Vec<Baseline> = match (from, &platform) {
         (Some(text), _) => settings::parse_from(pack, text, to)?,
         (None, Some(root)) => {
-            let reached = scaffold::reached_level(&WorkTree::new(root))?;
-            vec![Baseline::new(reached).unwrap_or_default(); pack.dimensions.len()]
+            let scaffolded = scaffold::scaffolded_level(&WorkTree::new(root))?;
+            vec![Baseline::new(scaffolded).unwrap_or_default(); pack.dimensions.len()]
         }
         (None, None) => vec![Baseline::NOTHING; pack.dimensions.len()],
     };
@@ -122,7 +89,6 @@ pub fn issues(
         api_url,
         config.as_ref().and_then(|config| config.repo.as_deref()),
     )?;
-    let spinner = Spinner::new(quiet);
     let options = issues::Options {
         pack,
         from,
@@ -134,18 +100,19 @@ pub fn issues(
         close_removed: *close_removed,
     };
     let runtime = runtime()?;
+    printer.reporter().stage("talking to GitHub");
     let outcome = runtime.block_on(async {
-        let mut client = Client::new(&target, Duration::from_millis(*pace), &spinner)?;
+        let mut client = Client::new(&target, Duration::from_millis(*pace), printer.reporter())?;
         issues::run(&mut client, &options).await
     });
-    spinner.0.finish_and_clear();
+    printer.finish();
     let outcome = outcome?;
 
     if json {
         let text = serde_json::to_string_pretty(&outcome).map_err(crate::report::Error::Json)?;
-        write_stdout(&(text + "\n"))?;
+        printer.data(&(text + "\n"))?;
     } else {
-        write_stdout(&summary(&outcome, &target))?;
+        printer.data(&summary(&outcome, &target))?;
     }
     Ok(if *dry_run && outcome.has_changes() {
         Exit::ChangesPending
@@ -154,7 +121,7 @@ pub fn issues(
     })
 }
 
-pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<Exit, Error> {
+pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, printer: &Printer) -> Result<Exit, Error> {
     let PrArgs {
         to,
         remote,
@@ -180,10 +147,10 @@ pub fn pr(pack: &Pack, catalog: &Catalog, args: &PrArgs, quiet: bool) -> Result<
         target: &target,
         pace: Duration::from_millis(*pace),
     };
-    let spinner = Spinner::new(quiet);
-    let outcome = runtime()?.block_on(pr::run(&request, &spinner));
-    spinner.0.finish_and_clear();
-    write_stdout(&pr_summary(&outcome?))?;
+    printer.reporter().stage("talking to GitHub");
+    let outcome = runtime()?.block_on(pr::run(&request, printer.reporter()));
+    printer.finish();
+    printer.data(&pr_summary(&outcome?))?;
     Ok(Exit::Done)
 }
 

@@ -1,19 +1,21 @@
-//! The command line: the only place that knows clap and the terminal.
+//! The command line: the only place that knows clap and the terminal; everything
+//! it shows goes through the [`Printer`].
 
 mod args;
 mod error;
 mod github;
+mod printer;
 mod scaffold;
 mod settings;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 pub use args::{ApplyArgs, Args, Command, ContentCommand, InitArgs, IssuesArgs, PlanArgs, PrArgs};
 pub use error::{Error, Exit};
+pub use printer::Printer;
 
 use crate::blueprint::Catalog;
 use crate::model::Pack;
@@ -23,10 +25,11 @@ use crate::{content, report};
 /// Runs levelup with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let args = Args::parse();
-    match run(&args) {
+    let printer = Printer::new(args.quiet);
+    match run(&args, &printer) {
         Ok(exit) => exit.into(),
         Err(error) => {
-            print_error(&error);
+            printer.error(&error);
             error.exit().into()
         }
     }
@@ -48,11 +51,12 @@ impl Inputs {
 }
 
 /// Runs one command.
-pub fn run(args: &Args) -> Result<Exit, Error> {
+pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
     let Args {
         content: content_dir,
         blueprints: _,
-        quiet,
+        // Resolved into the printer by `main`.
+        quiet: _,
         command,
     } = args;
     match command {
@@ -61,41 +65,39 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             let settings = settings::resolve_plan(&pack, plan_args)?;
             let plan = Plan::new(&pack, settings.request);
             if plan.is_empty() {
-                if !quiet {
-                    eprintln!(
-                        "nothing to do: the current level already covers level {}",
-                        plan.request.to
-                    );
-                }
+                printer.status(&format!(
+                    "nothing to do: the current level already covers level {}",
+                    plan.request.to
+                ));
                 if settings.format == report::Format::Markdown {
                     return Ok(Exit::Done);
                 }
             }
             let text = report::render(&plan, settings.format, &settings.language)?;
-            write_stdout(&text)?;
+            printer.data(&text)?;
             Ok(Exit::Done)
         }
         Command::Init(init_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
-            scaffold::init(&inputs.pack, &inputs.catalog, init_args, *quiet)
+            scaffold::init(&inputs.pack, &inputs.catalog, init_args, printer)
         }
         Command::Apply(apply_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
-            scaffold::apply(&inputs.pack, &inputs.catalog, apply_args, *quiet)
+            scaffold::apply(&inputs.pack, &inputs.catalog, apply_args, printer)
         }
         Command::Pr(pr_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
-            github::pr(&inputs.pack, &inputs.catalog, pr_args, *quiet)
+            github::pr(&inputs.pack, &inputs.catalog, pr_args, printer)
         }
         Command::Issues(issues_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
-            github::issues(&inputs.pack, &inputs.catalog, issues_args, *quiet)
+            github::issues(&inputs.pack, &inputs.catalog, issues_args, printer)
         }
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());
             let Inputs { pack, catalog } = Inputs::load(args, dir)?;
             let topics: usize = pack.dimensions.iter().map(|d| d.topics.len()).sum();
-            write_stdout(&format!(
+            printer.data(&format!(
                 "content pack is valid: {} {}, {} levels, {} dimensions, {} topics, {} steps, {} blueprints\n",
                 pack.model.name,
                 pack.model.version,
@@ -107,42 +109,5 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             ))?;
             Ok(Exit::Done)
         }
-    }
-}
-
-/// Writes data to stdout; a closed pipe (`levelup plan | head`) is not an error.
-fn write_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(error)),
-        _ => Ok(()),
-    }
-}
-
-fn print_error(error: &Error) {
-    let mut stderr = std::io::stderr().lock();
-    // Failing to report an error on stderr leaves nothing else to try.
-    if let Some(diagnostics) = error.diagnostics() {
-        for diagnostic in diagnostics {
-            let _ = writeln!(stderr, "error: {diagnostic}");
-        }
-    }
-    let mut message = format!("error: {error}");
-    if !matches!(error, Error::Usage { .. }) {
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            let cause_text = cause.to_string();
-            if !message.contains(&cause_text) {
-                message.push_str(&format!(": {cause_text}"));
-            }
-            source = cause.source();
-        }
-    }
-    let _ = writeln!(stderr, "{message}");
-    if let Some(hint) = error.hint() {
-        let _ = writeln!(stderr, "hint: {hint}");
     }
 }

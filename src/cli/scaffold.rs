@@ -1,17 +1,22 @@
-//! `levelup init` and `levelup apply`: resolve the flags, compute the change set,
-//! print it, and write it.
+//! `levelup init` and `levelup apply`: resolve the flags into the library's
+//! requests, run the workflow, and print its outcome (the change set as a diff
+//! and a summary).
 
 use super::args::{ApplyArgs, InitArgs};
-use super::{Error, Exit, settings, write_stdout};
+use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
 use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
-use crate::repo_path::RepoPath;
-use crate::scaffold::{self, Action, ChangeSet, Operation, WorkTree};
-use crate::{git, suggest};
-use std::io::IsTerminal;
+use crate::scaffold::{self, ApplyRequest, InitRequest};
+use crate::suggest;
+use crate::tree::{Action, ChangeSet};
 
-pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Result<Exit, Error> {
+pub fn init(
+    pack: &Pack,
+    catalog: &Catalog,
+    args: &InitArgs,
+    printer: &Printer,
+) -> Result<Exit, Error> {
     let InitArgs {
         dir,
         level,
@@ -22,10 +27,8 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
         apps,
     } = args;
     if dir.join(config::FILE_NAME).exists() {
-        return Err(Error::usage(
-            format!("`{}` already holds a `levelup.yaml`", dir.display()),
-            "to change its level, run `levelup apply --to N` inside it",
-        ));
+        // Said before any flag is checked: no flag makes this folder right.
+        return Err(scaffold::Error::AlreadyInitialized { dir: dir.clone() }.into());
     }
     let level = settings::parse_level(pack, level, "--level")?;
     let gitops = choice(gitops, "--gitops", GitOps::from_name, GitOps::names())?;
@@ -60,135 +63,70 @@ pub fn init(pack: &Pack, catalog: &Catalog, args: &InitArgs, quiet: bool) -> Res
         .iter()
         .map(|app| parse_app(app))
         .collect::<Result<Vec<_>, _>>()?;
-    let text = config::default_file(&name, gitops, policy, provider, &applications);
-    let config = config::parse(&dir.join(config::FILE_NAME), &text)?;
-
-    // Everything that can fail on input is checked before the folder is touched.
-    let signature = git::configured_signature()?;
-    let changes = scaffold::prepare(&WorkTree::new(dir), pack, catalog, &config, level, false)?;
-    // init only adds files: anything already in the folder that levelup would
-    // change belongs to the user, and `init` is not the command to merge into it.
-    let in_the_way: Vec<String> = changes
-        .changes
-        .iter()
-        .filter(|change| change.action != Action::Create && change.action != Action::Unchanged)
-        .map(|change| change.path.to_string())
-        .collect();
-    if !in_the_way.is_empty() {
-        return Err(Error::usage(
-            format!(
-                "`{}` already holds files levelup would write: {}",
-                dir.display(),
-                in_the_way.join(", ")
-            ),
-            "init into a new or empty folder, or move those files aside",
-        ));
-    }
-    let mut operations = vec![Operation {
-        path: config_path(),
-        content: Some(text.into_bytes()),
-    }];
-    operations.extend(changes.operations());
-
-    // The outermost folder init creates, and whether the repository is new: on
-    // failure, exactly what init added is removed again.
-    let created = dir
-        .ancestors()
-        .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
-        .last()
-        .map(std::path::Path::to_path_buf);
-    let new_repository = !dir.join(".git").exists();
-    let written: Vec<String> = operations
-        .iter()
-        .map(|operation| operation.path.to_string())
-        .collect();
-    let result = (|| {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Create {
-            path: dir.clone(),
-            source,
-        })?;
-        let repository = git::init(dir)?;
-        scaffold::write(dir, &operations, None)?;
-        git::commit_paths(
-            &repository,
-            &signature,
-            &format!("Scaffold platform {name} at level {level} with levelup"),
-            &written,
-        )?;
-        Ok(())
-    })();
-    if let Err(error) = result {
-        match &created {
-            // Nothing of the user's is in a folder levelup just made.
-            Some(created) => {
-                let _ = std::fs::remove_dir_all(created);
-            }
-            None => {
-                for path in &written {
-                    let _ = std::fs::remove_file(dir.join(path));
-                }
-                let _ = std::fs::remove_dir_all(dir.join(".levelup"));
-                if new_repository {
-                    let _ = std::fs::remove_dir_all(dir.join(".git"));
-                }
-            }
-        }
-        return Err(error);
-    }
-    if !quiet {
-        eprintln!(
-            "initialized `{name}` at level {level} in {}: {} files, first commit made",
-            dir.display(),
-            changes.changes.len() + 1
-        );
-    }
+    let request = InitRequest {
+        dir: dir.clone(),
+        level,
+        name,
+        gitops,
+        policy,
+        provider,
+        applications,
+    };
+    let outcome = scaffold::init(pack, catalog, &request, printer.reporter())?;
+    printer.finish();
+    printer.status(&format!(
+        "scaffolded `{}` up to level {} in {}: {} files, first commit made",
+        outcome.name,
+        outcome.level,
+        outcome.dir.display(),
+        outcome.files
+    ));
     Ok(Exit::Done)
 }
 
-pub fn apply(pack: &Pack, catalog: &Catalog, args: &ApplyArgs, quiet: bool) -> Result<Exit, Error> {
+pub fn apply(
+    pack: &Pack,
+    catalog: &Catalog,
+    args: &ApplyArgs,
+    printer: &Printer,
+) -> Result<Exit, Error> {
     let ApplyArgs { to, dry_run, force } = args;
     let (root, config, level) = settings::platform(pack, to.as_deref())?;
-    let changes = scaffold::prepare(&WorkTree::new(&root), pack, catalog, &config, level, *force)?;
-
+    let request = ApplyRequest {
+        root,
+        config,
+        level,
+        force: *force,
+        dry_run: *dry_run,
+    };
+    let outcome = scaffold::apply(pack, catalog, &request, printer.reporter())?;
+    printer.finish();
+    let changes = &outcome.changes;
     if changes.is_noop() {
-        if !quiet {
-            eprintln!("nothing to change: the repository is at level {level}");
-        }
+        printer.status(&format!(
+            "nothing to change: the files are already scaffolded up to level {level}"
+        ));
         return Ok(Exit::Done);
     }
-    if *dry_run {
-        write_stdout(&diff(&changes))?;
-        write_stdout(&summary(&changes, level))?;
+    if !outcome.written {
+        printer.diff(changes)?;
+        printer.data(&summary(changes, level))?;
         return Ok(Exit::ChangesPending);
     }
-    let paths: Vec<String> = changes.changed_paths().map(RepoPath::to_string).collect();
-    let dirty = git::uncommitted(&root, &paths)?;
-    if !dirty.is_empty() {
-        if !*force {
-            return Err(Error::Uncommitted(dirty));
-        }
-        if !quiet {
-            eprintln!(
-                "warning: --force: changing files with uncommitted changes: {}",
-                dirty.join(", ")
-            );
-        }
+    if !outcome.forced_uncommitted.is_empty() {
+        printer.warning(&format!(
+            "--force: changed files with uncommitted changes: {}",
+            outcome.forced_uncommitted.join(", ")
+        ));
     }
-    scaffold::write(&root, &changes.operations(), None)?;
-    write_stdout(&summary(&changes, level))?;
-    if changes.has_conflicts() {
-        if !quiet {
-            eprintln!(
-                "hint: resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit"
-            );
-        }
+    printer.data(&summary(changes, level))?;
+    if outcome.has_conflicts() {
+        printer.hint(
+            "resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit",
+        );
         return Ok(Exit::Conflicts);
     }
     Ok(Exit::Done)
-}
-
-fn config_path() -> RepoPath {
-    RepoPath::constant(config::FILE_NAME)
 }
 
 fn choice<T: Copy>(
@@ -256,59 +194,6 @@ fn summary(changes: &ChangeSet, level: Level) -> String {
         .map(|(action, count)| format!("{count} {}", action.label()))
         .collect();
     out.push_str(&format!("level {level}: {}\n", counts.join(", ")));
-    out
-}
-
-/// The unified diff of every file that changes, coloured on a terminal.
-fn diff(changes: &ChangeSet) -> String {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = String::new();
-    for change in changes
-        .changes
-        .iter()
-        .filter(|change| change.action.changes_file())
-    {
-        let before = change
-            .before
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let after = change
-            .after
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let path = change.path.as_str();
-        let mut options = diffy::DiffOptions::new();
-        options
-            .set_original_filename(if change.before.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_string()
-            })
-            .set_modified_filename(if change.after.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_string()
-            });
-        let patch = options.create_patch(&before, &after).to_string();
-        for line in patch.lines() {
-            let code = match line.as_bytes().first() {
-                _ if !colour => None,
-                Some(b'+') if !line.starts_with("+++") => Some("32"),
-                Some(b'-') if !line.starts_with("---") => Some("31"),
-                Some(b'@') => Some("36"),
-                _ => None,
-            };
-            match code {
-                Some(code) => out.push_str(&format!("\x1b[{code}m{line}\x1b[0m\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-    }
     out
 }
 

@@ -10,7 +10,7 @@ use git2::{
 };
 
 use super::Error;
-use crate::scaffold::Operation;
+use crate::tree::Operation;
 
 /// How to authenticate to the remote: a token over HTTPS to its own host, the SSH
 /// agent over SSH.

@@ -7,7 +7,7 @@ use git2::{ErrorCode, Repository};
 
 use super::Error;
 use crate::repo_path::RepoPath;
-use crate::scaffold::{self, Tree};
+use crate::tree::{self, Tree};
 
 /// The files of one commit.
 pub struct CommitTree<'r> {
@@ -31,7 +31,7 @@ impl<'r> CommitTree<'r> {
 }
 
 impl Tree for CommitTree<'_> {
-    fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, scaffold::Error> {
+    fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, tree::Error> {
         let entry = match self.tree.get_path(Path::new(path.as_str())) {
             Ok(entry) => entry,
             Err(error) if error.code() == ErrorCode::NotFound => return Ok(None),
@@ -47,8 +47,8 @@ impl Tree for CommitTree<'_> {
     }
 }
 
-fn tree_error(path: &RepoPath, error: &git2::Error) -> scaffold::Error {
-    scaffold::Error::Read {
+fn tree_error(path: &RepoPath, error: &git2::Error) -> tree::Error {
+    tree::Error::Read {
         path: path.to_string(),
         message: error.message().to_string(),
     }

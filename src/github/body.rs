@@ -2,7 +2,7 @@
 //! the generated body, title and milestone, and the rules that tell a ticked
 //! checkbox from a human edit.
 
-use crate::scaffold::sha256_hex;
+use crate::tree::sha256_hex;
 
 const MARKER_START: &str = "<!-- levelup:";
 

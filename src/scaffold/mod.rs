@@ -1,49 +1,27 @@
-//! Scaffolding: render the blueprints a level needs, compare with the repository
-//! and its lock, and write the difference safely.
+//! Scaffolding: which blueprints a level needs, rendering a level, and the change
+//! set that brings a repository to it. The trees, the change set and the writer
+//! themselves are in [`crate::tree`]; this module adds blueprints and levels.
 //!
-//! Computing ([`prepare`]) and writing ([`write`]) are separate: `--dry-run` prints
-//! the same change set that a real run writes, and `levelup pr` will compute it
-//! against a commit instead of the working directory.
+//! Computing ([`prepare`]) and writing ([`tree::write`]) are separate: `--dry-run`
+//! prints the same change set that a real run writes, and `levelup pr` computes it
+//! against a commit instead of the working directory. The `init` and `apply`
+//! workflows ([`init()`], [`apply()`]) return outcome values; the command line
+//! only resolves flags into their requests and prints the outcomes.
 
-mod changeset;
-mod lock;
-mod tree;
-mod writer;
+mod apply;
+mod error;
+mod init;
 
-use std::path::PathBuf;
-
-pub use changeset::{Action, Change, ChangeSet, Operation};
-pub use lock::{Lock, LockEntry, sha256_hex};
-pub use tree::{Guard, MemoryTree, Tree, WorkTree};
-pub use writer::write;
+pub use apply::{ApplyOutcome, ApplyRequest, apply};
+pub use error::Error;
+pub use init::{InitOutcome, InitRequest, init};
 
 use crate::blueprint::{self, Catalog, RoadmapStep};
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
 use crate::model::{Language, Level, Pack};
 use crate::plan::{Plan, Request};
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot write `{path}`")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot read `{path}`: {message}")]
-    Read { path: String, message: String },
-    #[error("refusing to follow `{}`, a symbolic link (levelup never writes through links; writing `{path}`)", .link.display())]
-    Escapes { path: String, link: PathBuf },
-    #[error("{cause}; undoing it failed too: the original files are kept in `{}`", .staging.display())]
-    RollbackIncomplete { cause: String, staging: PathBuf },
-    #[error("stopped on purpose after {after} operations")]
-    Injected { after: usize },
-    #[error("the lock is invalid: {0}")]
-    Lock(Diagnostic),
-    #[error(transparent)]
-    Blueprint(#[from] blueprint::Error),
-}
+use crate::repo_path::RepoPath;
+use crate::tree::{self, ChangeSet, Lock, RenderedFile, Tree};
 
 /// The blueprints named by the steps of levels 1 to `level`, in plan order, once each.
 pub fn blueprints_for(pack: &Pack, level: Level) -> Vec<String> {
@@ -95,8 +73,7 @@ pub fn render_level(
     catalog: &Catalog,
     config: &Config,
     level: Level,
-) -> Result<std::collections::BTreeMap<crate::repo_path::RepoPath, blueprint::RenderedFile>, Error>
-{
+) -> Result<std::collections::BTreeMap<RepoPath, RenderedFile>, Error> {
     let language = Language::new(config.language.clone());
     let input = blueprint::Input {
         config,
@@ -107,22 +84,10 @@ pub fn render_level(
     Ok(blueprint::render(catalog, &input)?)
 }
 
-/// The level the repository in `tree` has reached, from its lock (0 without one).
-pub fn reached_level(tree: &dyn Tree) -> Result<u8, Error> {
-    Ok(read_lock(tree)?.map_or(0, |lock| lock.level))
-}
-
-fn read_lock(tree: &dyn Tree) -> Result<Option<Lock>, Error> {
-    let lock_path = Lock::path();
-    match tree.read(&lock_path)? {
-        None => Ok(None),
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            Ok(Some(
-                Lock::parse(&PathBuf::from(lock_path.as_str()), &text).map_err(Error::Lock)?,
-            ))
-        }
-    }
+/// The level the repository in `tree` is scaffolded up to, from its lock (0 without
+/// one). This is not the level it has reached, which only evidence can tell.
+pub fn scaffolded_level(tree: &dyn Tree) -> Result<u8, Error> {
+    Ok(tree::read_lock(tree)?.map_or(0, |lock| lock.level))
 }
 
 /// Everything `apply` would do to bring the repository in `tree` to `level`.
@@ -134,18 +99,18 @@ pub fn prepare(
     level: Level,
     force: bool,
 ) -> Result<ChangeSet, Error> {
-    let old = read_lock(tree)?;
+    let old = tree::read_lock(tree)?;
     let rendered = render_level(pack, catalog, config, level)?;
     let dimensions = pack
         .dimensions
         .iter()
         .map(|dimension| (dimension.id.clone(), level.number()))
         .collect();
-    ChangeSet::compute(
+    Ok(ChangeSet::compute(
         tree,
         old.as_ref(),
         &rendered,
         Lock::new(level.number(), dimensions),
         force,
-    )
+    )?)
 }

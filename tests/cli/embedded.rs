@@ -1,30 +1,35 @@
 //! The content pack built into levelup.
 
-use crate::support::{code, run, stderr, stdout};
+use crate::support::Test;
 
 #[test]
 fn the_embedded_pack_passes_content_check() {
-    let output = run(&["content", "check"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let checked = Test::new().args(["content", "check"]).run().code(0);
+    let text = checked.stdout_text();
     assert!(
-        stdout(&output).starts_with("content pack is valid: CNCF Cloud Native Maturity Model 4,")
+        text.starts_with("content pack is valid: CNCF Cloud Native Maturity Model 4,"),
+        "{text}"
     );
 }
 
 #[test]
 fn the_embedded_pack_on_disk_is_the_one_built_in() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/content");
-    let from_disk = run(&["--content", dir, "plan", "--format", "json"]);
-    let built_in = run(&["plan", "--format", "json"]);
-    assert_eq!(code(&built_in), 0, "{}", stderr(&built_in));
-    assert_eq!(from_disk.stdout, built_in.stdout);
+    let from_disk = Test::new()
+        .args(["--content", dir, "plan", "--format", "json"])
+        .run()
+        .code(0);
+    let built_in = Test::new().args(["plan", "--format", "json"]).run().code(0);
+    assert_eq!(from_disk.stdout_text(), built_in.stdout_text());
 }
 
 #[test]
 fn the_whole_roadmap_is_well_over_a_hundred_steps() {
-    let output = run(&["plan", "--from", "0", "--to", "5", "--format", "json"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let output = Test::new()
+        .args(["plan", "--from", "0", "--to", "5", "--format", "json"])
+        .run()
+        .code(0);
+    let document: serde_json::Value = serde_json::from_slice(&output.0.stdout).expect("JSON");
     let steps = document["steps"].as_array().expect("steps");
     assert!(steps.len() > 100, "only {} steps", steps.len());
     let levels: Vec<u64> = document["levels"]
@@ -56,9 +61,8 @@ fn plan_output_matches_its_published_schema() {
         ],
         vec!["plan", "--from", "4", "--to", "4", "--format", "json"],
     ] {
-        let output = run(&args);
-        assert_eq!(code(&output), 0, "{args:?}: {}", stderr(&output));
-        let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let output = Test::new().args(&args).run().code(0);
+        let document: serde_json::Value = serde_json::from_slice(&output.0.stdout).expect("JSON");
         let errors: Vec<String> = validator
             .iter_errors(&document)
             .map(|error| format!("{error} at {}", error.instance_path()))
@@ -69,15 +73,17 @@ fn plan_output_matches_its_published_schema() {
 
 #[test]
 fn one_dimension_of_the_embedded_roadmap() {
-    let output = run(&[
-        "plan",
-        "--from",
-        "technology=3,process=2,policy=2",
-        "--to",
-        "4",
-        "--dimension",
-        "policy",
-    ]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    insta::assert_snapshot!(stdout(&output));
+    let output = Test::new()
+        .args([
+            "plan",
+            "--from",
+            "technology=3,process=2,policy=2",
+            "--to",
+            "4",
+            "--dimension",
+            "policy",
+        ])
+        .run()
+        .code(0);
+    insta::assert_snapshot!(output.stdout_text());
 }

@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
-
-use crate::support::{code, copy_tree, replace_in, stderr, stdout};
+use crate::support::{Test, code, copy_tree, replace_in, stderr, stdout};
 
 /// A home with a git identity, and a folder to create platforms in.
 struct Workspace {
@@ -29,18 +27,15 @@ impl Workspace {
         self.dir.path().join(relative)
     }
 
+    /// levelup in `cwd` with this workspace's home, in a clean environment, to
+    /// add arguments or variables to.
+    fn test(&self, cwd: &Path) -> Test {
+        Test::new().current_dir(cwd).home(&self.home())
+    }
+
     /// Runs levelup in `cwd` with this workspace's home.
     fn run(&self, cwd: &Path, args: &[&str]) -> Output {
-        Command::cargo_bin("levelup")
-            .expect("binary")
-            .args(args)
-            .current_dir(cwd)
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.home().join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("levelup runs")
+        self.test(cwd).args(args).run().0
     }
 
     /// `levelup init platform --level N` with one application; returns the repository.
@@ -123,7 +118,7 @@ fn init_creates_a_committed_repository() {
         workspace
             .git(&repo, &["log", "--format=%an <%ae>|%s"])
             .trim(),
-        "Test User <test@example.com>|Scaffold platform platform at level 1 with levelup"
+        "Test User <test@example.com>|Scaffold platform platform up to level 1 with levelup"
     );
     // The generated tree, apart from the roadmap (it follows the content) and the
     // content-addressed base texts (they repeat the files).
@@ -194,7 +189,7 @@ fn a_second_apply_changes_nothing() {
     assert_eq!(stdout(&output), "");
     assert_eq!(
         stderr(&output),
-        "nothing to change: the repository is at level 2\n"
+        "nothing to change: the files are already scaffolded up to level 2\n"
     );
     assert_eq!(
         tree_state(&repo),
@@ -620,7 +615,7 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
 
     // Put the working tree back to the commit: both trees now hold the same files.
     replace_in(&repo.join(DEPLOYMENT), "replicas: 4", "replicas: 3");
-    let work_tree = levelup::scaffold::WorkTree::new(&repo);
+    let work_tree = levelup::tree::WorkTree::new(&repo);
     let from_disk = levelup::scaffold::prepare(&work_tree, &pack, &catalog, &config, level, false)
         .expect("from disk");
 
@@ -629,7 +624,7 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
     let updated: Vec<&str> = from_commit
         .changes
         .iter()
-        .filter(|change| change.action == levelup::scaffold::Action::Update)
+        .filter(|change| change.action == levelup::tree::Action::Update)
         .map(|change| change.path.as_str())
         .collect();
     assert_eq!(updated, ["README.md", "docs/roadmap.md"]);
@@ -740,4 +735,163 @@ fn a_file_in_an_untracked_folder_counts_as_uncommitted() {
         stderr(&output)
     );
     assert_eq!(read(&repo.join("docs/roadmap.md")), "mine\n");
+}
+
+#[test]
+fn the_diff_is_coloured_when_forced_and_never_with_no_color() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let args = ["apply", "--to", "2", "--dry-run"];
+
+    let coloured = workspace
+        .test(&repo)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .run()
+        .code(3)
+        .stdout_text();
+    assert!(coloured.contains("\n\x1b[32m+"), "{coloured:?}");
+    assert!(coloured.contains("\n\x1b[31m-"), "{coloured:?}");
+    assert!(coloured.contains("\n\x1b[36m@@ "), "{coloured:?}");
+
+    // NO_COLOR wins over CLICOLOR_FORCE; without either, a pipe gets no colour.
+    // Either way the text is the coloured one without its styles.
+    let stripped = anstream::adapter::strip_str(&coloured).to_string();
+    for run in [
+        workspace
+            .test(&repo)
+            .args(args)
+            .env("CLICOLOR_FORCE", "1")
+            .run(),
+        workspace
+            .test(&repo)
+            .args(args)
+            .env_remove("NO_COLOR")
+            .run(),
+    ] {
+        let plain = run.code(3).stdout_text();
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+        assert_eq!(plain, stripped);
+    }
+}
+
+#[test]
+fn quiet_silences_status_but_not_data_or_errors() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    workspace
+        .test(&repo)
+        .args(["--quiet", "apply", "--to", "1"])
+        .run()
+        .code(0)
+        .stdout_is("")
+        .stderr_is("");
+    let applied = workspace
+        .test(&repo)
+        .args(["--quiet", "apply", "--to", "2"])
+        .run()
+        .code(0)
+        .stderr_is("");
+    assert!(
+        applied.stdout_text().ends_with(" unchanged\n")
+            || applied.stdout_text().contains("level 2: "),
+        "the summary is data: {}",
+        applied.stdout_text()
+    );
+    workspace
+        .test(workspace.dir.path())
+        .args(["--quiet", "apply", "--to", "1"])
+        .run()
+        .code(2)
+        .stderr_is(&format!(
+            "error: no `levelup.yaml` in `{}` or any folder above it\n\
+             hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n",
+            workspace.dir.path().canonicalize().expect("canonical").display()
+        ));
+}
+
+/// Every `levelup WORD` a text presents as a command: in inline code, at the start of
+/// a line in a fenced code block, or after `run:` (a workflow step). Prose such as
+/// "levelup merges your changes" is not a command.
+fn commands_named(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_code_block = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code_block = !in_code_block;
+            continue;
+        }
+        let mut from = 0;
+        while let Some(at) = line[from..].find("levelup ").map(|at| from + at) {
+            let before = line[..at].trim_end();
+            let is_command = (in_code_block && before.is_empty())
+                || before.ends_with('`')
+                || before.ends_with("run:");
+            let word: String = line[at + "levelup ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if is_command && !word.is_empty() {
+                found.push(word);
+            }
+            from = at + "levelup ".len();
+        }
+    }
+    found
+}
+
+#[test]
+fn generated_text_names_only_real_commands_and_claims_no_level_reached() {
+    assert_eq!(
+        commands_named(
+            "Run `levelup apply --to 2`.\n```sh\nlevelup plan --to N\n```\nlevelup merges it\n"
+        ),
+        ["apply", "plan"]
+    );
+    let workspace = Workspace::new();
+    let mut commands = std::collections::BTreeSet::new();
+    // Level 1 leaves steps ahead in the roadmap; level 5 leaves none: both texts.
+    for (level, name) in [("1", "low"), ("5", "high")] {
+        let status = workspace
+            .test(workspace.dir.path())
+            .args(["init", name, "--level", level, "--gitops", "argocd"])
+            .run()
+            .code(0)
+            .stderr_text();
+        let expected = format!("scaffolded `{name}` up to level {level} in {name}: ");
+        assert!(status.starts_with(&expected), "{status}");
+        let root = workspace.path(name);
+        let files = levelup::files::on_disk(&root, &|path| {
+            !path.starts_with(".git") && !path.starts_with(".levelup")
+        })
+        .expect("readable");
+        assert!(files.len() > 10, "{} files", files.len());
+        for file in files {
+            let text = String::from_utf8_lossy(&file.bytes);
+            for line in text.lines() {
+                let lower = line.to_lowercase();
+                assert!(
+                    !(lower.contains("reach") && lower.contains("level")),
+                    "{}: claims a level is reached: {line}",
+                    file.path.display()
+                );
+            }
+            for word in commands_named(&text) {
+                commands.insert((word, file.path.display().to_string()));
+            }
+        }
+    }
+    assert!(
+        commands.iter().any(|(word, _)| word == "apply"),
+        "{commands:?}"
+    );
+    for (word, file) in &commands {
+        let help = Test::new().args([word.as_str(), "--help"]).run();
+        assert_eq!(
+            code(&help.0),
+            0,
+            "{file} names `levelup {word}`, which is not a command"
+        );
+    }
 }

@@ -84,6 +84,12 @@ impl Test {
         self
     }
 
+    /// Removes a variable the clean environment sets (such as `NO_COLOR`).
+    pub fn env_remove(mut self, name: &str) -> Test {
+        self.command.env_remove(name);
+        self
+    }
+
     pub fn run(mut self) -> Ran {
         Ran(self.command.output().expect("levelup runs"))
     }
@@ -112,6 +118,16 @@ impl Ran {
             self.stderr()
         );
         self
+    }
+
+    /// What the run wrote to stdout.
+    pub fn stdout_text(&self) -> String {
+        self.stdout()
+    }
+
+    /// What the run wrote to stderr.
+    pub fn stderr_text(&self) -> String {
+        self.stderr()
     }
 
     /// Asserts stdout is exactly `expected`.

@@ -11,8 +11,7 @@ use diffy::{ConflictStyle, MergeOptions};
 
 use super::Error;
 use super::lock::{Lock, LockEntry, sha256_hex};
-use super::tree::Tree;
-use crate::blueprint::RenderedFile;
+use super::trees::Tree;
 use crate::repo_path::RepoPath;
 
 /// What happens to one file.
@@ -75,6 +74,15 @@ pub struct Change {
     pub before: Option<Vec<u8>>,
     /// The file after the change; `None` removes it.
     pub after: Option<Vec<u8>>,
+}
+
+/// One generated file, as a change set takes it: the content, and the blueprint
+/// name and version the lock records for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub blueprint: String,
+    pub version: String,
+    pub content: Vec<u8>,
 }
 
 /// One write: new content for a path, or `None` to delete it.

@@ -10,15 +10,23 @@ use std::path::{Path, PathBuf};
 
 use super::Error;
 use super::changeset::Operation;
-use super::tree::Guard;
+use super::guard::Guard;
 use crate::repo_path::STATE_DIR;
 
-/// Applies `operations` below `root`. `fail_after` makes the write phase fail after
-/// that many operations, for tests of the rollback.
-pub fn write(
+/// Applies `operations` below `root`, all or nothing.
+pub fn write(root: &Path, operations: &[Operation]) -> Result<(), Error> {
+    write_checked(root, operations, &|_| Ok(()))
+}
+
+/// Called before each operation of the write phase with its index; an error stops
+/// the write there and rolls it back. Production passes a check that never fails;
+/// the tests pass one that fails at every step in turn.
+type BeforeStep<'a> = &'a dyn Fn(usize) -> Result<(), Error>;
+
+fn write_checked(
     root: &Path,
     operations: &[Operation],
-    fail_after: Option<usize>,
+    before_step: BeforeStep<'_>,
 ) -> Result<(), Error> {
     if operations.is_empty() {
         return Ok(());
@@ -37,7 +45,7 @@ pub fn write(
         &staging,
         operations,
         &targets,
-        fail_after,
+        before_step,
         &mut created_dirs,
     );
     if let Err(Error::RollbackIncomplete { .. }) = &result {
@@ -68,7 +76,7 @@ fn stage_and_commit(
     staging: &Path,
     operations: &[Operation],
     targets: &[PathBuf],
-    fail_after: Option<usize>,
+    before_step: BeforeStep<'_>,
     created_dirs: &mut Vec<PathBuf>,
 ) -> Result<(), Error> {
     create_dirs(staging, created_dirs)?;
@@ -83,11 +91,9 @@ fn stage_and_commit(
     }
 
     let mut done: Vec<Done> = Vec::new();
-    let result = (|| {
+    let result = (|| -> Result<(), Error> {
         for (index, (operation, target)) in operations.iter().zip(targets).enumerate() {
-            if fail_after == Some(index) {
-                return Err(Error::Injected { after: index });
-            }
+            before_step(index)?;
             let exists = std::fs::symlink_metadata(target).is_ok();
             let backup = staging.join(format!("{index}.old"));
             if exists {
@@ -229,7 +235,7 @@ mod tests {
             operation("gone.txt", None),
             operation(".levelup/lock.yaml", Some("lock")),
         ];
-        write(root.path(), &operations, None).expect("write succeeds");
+        write(root.path(), &operations).expect("write succeeds");
         assert_eq!(
             snapshot(root.path()),
             [
@@ -255,9 +261,22 @@ mod tests {
             operation(".levelup/lock.yaml", Some("lock")),
         ];
         for fail_after in 0..operations.len() {
+            let fail = |index: usize| {
+                if index == fail_after {
+                    Err(Error::Io {
+                        path: PathBuf::from("injected"),
+                        source: std::io::Error::other("stopped on purpose"),
+                    })
+                } else {
+                    Ok(())
+                }
+            };
             let error =
-                write(root.path(), &operations, Some(fail_after)).expect_err("injected failure");
-            assert!(matches!(error, Error::Injected { .. }));
+                write_checked(root.path(), &operations, &fail).expect_err("injected failure");
+            assert!(
+                matches!(&error, Error::Io { path, .. } if path == Path::new("injected")),
+                "{error}"
+            );
             assert_eq!(
                 snapshot(root.path()),
                 before,

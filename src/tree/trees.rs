@@ -1,9 +1,10 @@
 //! The trees a change set is computed against: the working directory, or (for a
 //! pull request) a commit, so the same change set serves both.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Error;
+use super::guard::Guard;
 use crate::repo_path::RepoPath;
 
 /// Read access to the files of a repository.
@@ -56,48 +57,6 @@ impl Tree for WorkTree {
             return Ok(false);
         }
         Ok(self.guard.contained(path)?.is_file())
-    }
-}
-
-/// Keeps paths inside a repository: resolves `root` once, then checks each path.
-#[derive(Debug, Clone)]
-pub struct Guard {
-    root: PathBuf,
-    /// The root with symbolic links resolved; `None` while it does not exist.
-    canonical_root: Option<PathBuf>,
-}
-
-impl Guard {
-    pub fn new(root: &Path) -> Guard {
-        Guard {
-            root: root.to_path_buf(),
-            canonical_root: root.canonicalize().ok(),
-        }
-    }
-
-    /// `path` below the root. Any symbolic link along it is refused, whatever it
-    /// points to: a link inside the repository could still lead into `.git/` or
-    /// `.levelup/`, and levelup never writes through a link.
-    pub fn contained(&self, path: &RepoPath) -> Result<PathBuf, Error> {
-        let full = path.under(&self.root);
-        if self.canonical_root.is_none() {
-            return Ok(full); // the repository does not exist yet: nothing can point out
-        }
-        let mut current = self.root.clone();
-        for segment in path.as_str().split('/') {
-            current.push(segment);
-            match std::fs::symlink_metadata(&current) {
-                Ok(metadata) if metadata.file_type().is_symlink() => {
-                    return Err(Error::Escapes {
-                        path: path.to_string(),
-                        link: current,
-                    });
-                }
-                Ok(_) => {}
-                Err(_) => break, // from here on nothing exists yet
-            }
-        }
-        Ok(full)
     }
 }
 
