@@ -128,7 +128,8 @@ fn diagnostic(file: PathBuf, key: &str, message: String, hint: &str) -> Diagnost
 fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Vec<Diagnostic>> {
     let path = root.join(&file.path);
     let text = String::from_utf8_lossy(&file.bytes);
-    let pins: BTreeMap<String, Pin> = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let pins: BTreeMap<String, Pin> =
+        yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
     let bad: Vec<Diagnostic> = pins
         .iter()
         .filter(|(_, pin)| pin.sha.len() != 40 || !pin.sha.chars().all(|c| c.is_ascii_hexdigit()))
@@ -152,7 +153,8 @@ fn parse_blueprint(
 ) -> Result<Blueprint, Vec<Diagnostic>> {
     let path = root.join(&manifest.path);
     let text = String::from_utf8_lossy(&manifest.bytes);
-    let raw: RawManifest = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let raw: RawManifest =
+        yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let at = |key: &str, needle: &str| {
         yaml::find_line(&text, 1, usize::MAX, |line| line.contains(needle))
@@ -174,16 +176,11 @@ fn parse_blueprint(
             "a blueprint's name is its folder's name",
         );
     }
-    let version_parts: Vec<&str> = raw.version.split('.').collect();
-    if version_parts.len() != 3
-        || version_parts
-            .iter()
-            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
-    {
+    if let Err(error) = semver::Version::parse(&raw.version) {
         report(
             "version",
             "version:",
-            format!("`{}` is not a version", raw.version),
+            format!("`{}` is not a semantic version: {error}", raw.version),
             "write it as MAJOR.MINOR.PATCH, such as `1.0.0`",
         );
     }
@@ -284,4 +281,49 @@ fn parse_blueprint(
         files: specs,
         templates,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(text: &str) -> Vec<InputFile> {
+        vec![
+            InputFile {
+                path: PathBuf::from("demo/blueprint.yaml"),
+                bytes: text.as_bytes().to_vec(),
+            },
+            InputFile {
+                path: PathBuf::from("demo/templates/note.txt"),
+                bytes: b"note".to_vec(),
+            },
+        ]
+    }
+
+    fn parse(text: &str) -> Result<Blueprint, Vec<Diagnostic>> {
+        let files = manifest(text);
+        parse_blueprint(Path::new("blueprints"), "demo", &files[0], &files)
+    }
+
+    #[test]
+    fn versions_are_semantic_versions() {
+        let base = "name: demo\ndescription: d\nfiles:\n  - {source: note.txt, target: note.txt}\n";
+        for version in ["1.0.0", "2.10.3", "1.0.0-rc.1"] {
+            let blueprint = parse(&format!("version: {version}\n{base}")).expect("valid");
+            assert_eq!(blueprint.version, version);
+        }
+        for version in ["1.0", "01.0.0", "1.0.0.0", "v1.0.0"] {
+            let problems = parse(&format!("version: {version}\n{base}")).expect_err(version);
+            assert_eq!(problems.len(), 1, "{version}");
+            assert_eq!(problems[0].key.as_deref(), Some("version"));
+            assert_eq!(problems[0].line, Some(1), "{version}");
+            assert!(
+                problems[0]
+                    .message
+                    .starts_with(&format!("`{version}` is not a semantic version: ")),
+                "{}",
+                problems[0].message
+            );
+        }
+    }
 }

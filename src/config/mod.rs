@@ -165,8 +165,8 @@ pub fn load(root: &Path) -> Result<Config, Error> {
 
 /// Validates the text of a `levelup.yaml`; `path` is how it is named in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
-    let raw: RawConfig =
-        yaml::parse(path.to_path_buf(), text).map_err(|d| Error::Invalid(vec![d]))?;
+    let raw: RawConfig = yaml::parse(path.to_path_buf(), text, yaml::Docs::ConfigSchema)
+        .map_err(|d| Error::Invalid(vec![d]))?;
     let mut check = Checker {
         path,
         text,
@@ -433,4 +433,46 @@ fn is_kubernetes_version(version: &str) -> bool {
         && parts
             .iter()
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        match parse(Path::new("levelup.yaml"), text) {
+            Err(Error::Invalid(found)) => found,
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    /// levelup.yaml has no key that nests, so a "billion laughs" cannot hide in
+    /// a valid shape: its anchors sit at keys the strict parser refuses first.
+    #[test]
+    fn nested_aliases_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let found = problems(&crate::yaml::billion_laughs("name"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, Some(1));
+        assert!(found[0].message.starts_with("unknown field `a0`"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Nested where a list of names is expected, the first alias is refused.
+        let text = "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nenvironments:\n  - &a0 [x, x]\n  - [*a0, *a0]\n";
+        let found = problems(text);
+        assert_eq!(
+            found[0].key.as_deref(),
+            Some("environments[0]"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_key_points_to_the_schema_the_binary_prints() {
+        let found = problems("name: acme\ngitops: flux\npolicy: kyverno\n");
+        assert_eq!(found[0].message, "missing field `provider`");
+        assert_eq!(
+            found[0].hint.as_deref(),
+            Some("add `provider`; `levelup config schema` lists every key")
+        );
+    }
 }

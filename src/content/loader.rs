@@ -41,7 +41,11 @@ pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pa
         default_language: Language::new(""),
         languages: Vec::new(),
     };
-    let raw_pack = match yaml::parse::<RawPack>(source.display_path(pack_file), &pack_file.text) {
+    let raw_pack = match yaml::parse::<RawPack>(
+        source.display_path(pack_file),
+        &pack_file.text,
+        yaml::Docs::Source,
+    ) {
         Ok(raw_pack) => raw_pack,
         Err(diagnostic) => return Err(Error::Invalid(vec![diagnostic])),
     };
@@ -58,7 +62,11 @@ pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pa
         if !file.path.starts_with("steps") {
             continue;
         }
-        let raw_file = match yaml::parse::<RawStepFile>(source.display_path(file), &file.text) {
+        let raw_file = match yaml::parse::<RawStepFile>(
+            source.display_path(file),
+            &file.text,
+            yaml::Docs::Source,
+        ) {
             Ok(raw_file) => raw_file,
             Err(diagnostic) => {
                 checker.diagnostics.push(diagnostic);
@@ -995,7 +1003,7 @@ mod tests {
             path: "steps/x.yaml".into(),
             text: text.to_string(),
         };
-        let steps: RawStepFile = serde_yaml_ng::from_str(
+        let steps: RawStepFile = serde_saphyr::from_str(
             "steps:\n  - {id: a.b.one, level: 1, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n  - {id: a.b.two, level: 2, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n",
         )
         .expect("steps parse");
@@ -1005,19 +1013,48 @@ mod tests {
         assert_eq!(origins[1].file, 3);
     }
 
+    /// A step whose evidence nests `any_of` through aliases, ten wide and nine
+    /// deep: 10⁹ rules once expanded, each of a shape the loader accepts.
     #[test]
-    fn suggests_the_key_that_was_meant() {
+    fn nested_aliases_in_a_pack_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packs/valid");
+        let valid = Source::from_dir(&valid).expect("the fixture pack reads");
+        let mut evidence = String::from("evidence:\n      - &e0 {path: \"docs/*.md\"}\n");
+        for level in 1..=9 {
+            let previous = format!("*e{}", level - 1);
+            let items = [previous.as_str(); 10].join(", ");
+            evidence.push_str(&format!("      - &e{level} {{any_of: [{items}]}}\n"));
+        }
+        let files = valid
+            .files()
+            .iter()
+            .map(|file| SourceFile {
+                path: file.path.clone(),
+                text: if file.path == Path::new("steps/process/level-3.yaml") {
+                    file.text.replacen(
+                        "evidence:\n      - manual: a reviewer checks the policy test report\n",
+                        &evidence,
+                        1,
+                    )
+                } else {
+                    file.text.clone()
+                },
+            })
+            .collect();
+        let Err(Error::Invalid(diagnostics)) = load(&Source::new("pack".into(), files), None)
+        else {
+            panic!("a billion laughs must not load");
+        };
         assert_eq!(
-            yaml::unknown_field_hint(
-                "unknown field `neds`, expected one of `id`, `needs`, `level`"
-            ),
-            Some("did you mean `needs`?".to_string())
+            diagnostics[0].message,
+            "the document expands YAML aliases beyond levelup's limits"
         );
         assert_eq!(
-            yaml::unknown_field_hint("unknown field `zzzzzz`, expected `id` or `level`"),
-            Some("the keys allowed here are `id`, `level`".to_string())
+            diagnostics[0].file,
+            Path::new("pack/steps/process/level-3.yaml")
         );
-        assert_eq!(yaml::unknown_field_hint("invalid type"), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -30,10 +30,10 @@ fn callbacks<'a>(
         if allowed.contains(CredentialType::SSH_KEY) {
             return Cred::ssh_key_from_agent(username.unwrap_or("git"));
         }
-        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            if let Some(token) = credentials.token {
-                return Cred::userpass_plaintext("x-access-token", token);
-            }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            && let Some(token) = credentials.token
+        {
+            return Cred::userpass_plaintext("x-access-token", token);
         }
         Err(git2::Error::from_str(
             "no credentials for this remote: set GH_TOKEN, or use an SSH remote with an agent",

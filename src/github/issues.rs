@@ -324,18 +324,18 @@ async fn ensure_milestones(
             outcome.milestones_created.push(title.clone());
         } else if !existing.contains_key(&title) {
             outcome.milestones_created.push(title.clone());
-        } else if existing[&title]["description"].as_str().unwrap_or_default() != description {
-            if let Some(number) = existing[&title]["number"].as_u64() {
-                if !dry_run {
-                    client
-                        .update(
-                            &client.repo(&format!("/milestones/{number}")),
-                            &json!({"description": description}),
-                        )
-                        .await?;
-                }
-                outcome.milestones_updated.push(title.clone());
+        } else if existing[&title]["description"].as_str().unwrap_or_default() != description
+            && let Some(number) = existing[&title]["number"].as_u64()
+        {
+            if !dry_run {
+                client
+                    .update(
+                        &client.repo(&format!("/milestones/{number}")),
+                        &json!({"description": description}),
+                    )
+                    .await?;
             }
+            outcome.milestones_updated.push(title.clone());
         }
         if let Some(number) = existing
             .get(&title)
