@@ -5,6 +5,7 @@
 
 mod choices;
 mod default_file;
+mod schema;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 pub use choices::{GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
+pub use schema::SCHEMA;
 
 use crate::diagnostic::{Diagnostic, problem_count};
 use crate::yaml::{self, find_line};

@@ -246,3 +246,48 @@ fn hostile_blueprints_cannot_reach_git_or_levelup_state() {
         );
     }
 }
+
+/// `levelup config schema` prints the embedded JSON Schema of levelup.yaml.
+#[test]
+fn config_schema_prints_the_schema_of_levelup_yaml() {
+    let ran = Test::new().args(["config", "schema"]).run().code(0);
+    let schema: serde_json::Value =
+        serde_json::from_slice(&ran.0.stdout).expect("the schema is JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["title"], "levelup.yaml");
+    assert!(jsonschema::meta::is_valid(&schema));
+    assert_eq!(stderr(&ran.0), "");
+}
+
+/// A levelup.yaml error sends the user to documentation the installed binary
+/// has (`levelup config schema`, named in `init --help` too), not to a file of
+/// levelup's source tree.
+#[test]
+fn a_levelup_yaml_error_points_to_the_schema_command() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(
+        dir.path().join("levelup.yaml"),
+        "name: acme\ngitops: flux\npolicy: kyverno\n",
+    )
+    .expect("levelup.yaml");
+    let ran = Test::new()
+        .args(["apply", "--dry-run"])
+        .current_dir(dir.path())
+        .run()
+        .code(2);
+    let err = stderr(&ran.0).replace(&dir.path().display().to_string(), "<repo>");
+    assert_eq!(
+        err,
+        "error: <repo>/levelup.yaml:3: missing field `provider`\n  \
+         hint: add `provider`; `levelup config schema` lists every key\n\
+         error: `<repo>/levelup.yaml` is invalid: 1 problem\n"
+    );
+    let help = Test::new().args(["init", "--help"]).run().code(0);
+    assert!(
+        crate::support::stdout(&help.0).contains("`levelup config schema` prints every key"),
+        "init --help names the schema command"
+    );
+}
