@@ -52,14 +52,27 @@ fn options() -> serde_saphyr::Options {
 /// Parses one YAML file, turning a syntax or shape error into a diagnostic.
 /// `docs` is where the hint points for the keys allowed.
 pub fn parse<T: DeserializeOwned>(file: PathBuf, text: &str, docs: Docs) -> Result<T, Diagnostic> {
+    let first = match serde_saphyr::from_str_with_options(text, options()) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    // Tracking the path costs on every value, so it is done only to name the
+    // key of an error: the same text read again gives the same error.
     let mut path = None;
-    serde_saphyr::with_deserializer_from_str_with_options(text, options(), |deserializer| {
-        serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            path = Some(key_path(error.path()));
-            error.into_inner()
-        })
-    })
-    .map_err(|error| diagnostic(file, &error, path.filter(|path| !path.is_empty()), docs))
+    let tracked =
+        serde_saphyr::with_deserializer_from_str_with_options(text, options(), |deserializer| {
+            serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|error| {
+                path = Some(key_path(error.path()));
+                error.into_inner()
+            })
+        });
+    let error = tracked.err().unwrap_or(first);
+    Err(diagnostic(
+        file,
+        &error,
+        path.filter(|path| !path.is_empty()),
+        docs,
+    ))
 }
 
 /// `steps[0].needs[1]`: the path serde followed, without the `value` field
