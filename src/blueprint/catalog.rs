@@ -125,6 +125,13 @@ fn diagnostic(file: PathBuf, key: &str, message: String, hint: &str) -> Diagnost
     }
 }
 
+/// The 1-based line a value was read from.
+fn line<T>(value: &serde_saphyr::Spanned<T>) -> Option<usize> {
+    usize::try_from(value.referenced.line())
+        .ok()
+        .filter(|line| *line > 0)
+}
+
 fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Vec<Diagnostic>> {
     let path = root.join(&file.path);
     let text = String::from_utf8_lossy(&file.bytes);
@@ -156,38 +163,35 @@ fn parse_blueprint(
     let raw: RawManifest =
         yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
-    let at = |key: &str, needle: &str| {
-        yaml::find_line(&text, 1, usize::MAX, |line| line.contains(needle))
-            .map(|line| (key.to_string(), line))
-    };
-    let mut report = |key: &str, needle: &str, message: String, hint: &str| {
+    // Each value carries its position: a problem is on the line it was read from.
+    let mut report = |key: &str, line: Option<usize>, message: String, hint: &str| {
         let mut found = diagnostic(path.clone(), key, message, hint);
-        found.line = at(key, needle).map(|(_, line)| line);
+        found.line = line;
         problems.push(found);
     };
-    if raw.name != folder {
+    if raw.name.value != folder {
         report(
             "name",
-            "name:",
+            line(&raw.name),
             format!(
                 "the blueprint is named `{}` but lives in `{folder}/`",
-                raw.name
+                raw.name.value
             ),
             "a blueprint's name is its folder's name",
         );
     }
-    if let Err(error) = semver::Version::parse(&raw.version) {
+    if let Err(error) = semver::Version::parse(&raw.version.value) {
         report(
             "version",
-            "version:",
-            format!("`{}` is not a semantic version: {error}", raw.version),
+            line(&raw.version),
+            format!("`{}` is not a semantic version: {error}", raw.version.value),
             "write it as MAJOR.MINOR.PATCH, such as `1.0.0`",
         );
     }
-    if raw.files.is_empty() {
+    if raw.files.value.is_empty() {
         report(
             "files",
-            "files:",
+            line(&raw.files),
             "the blueprint produces no file".to_string(),
             "list at least one file",
         );
@@ -205,35 +209,34 @@ fn parse_blueprint(
         .collect();
     let mut specs = Vec::new();
     let mut compile_problems = Vec::new();
-    for (index, file) in raw.files.into_iter().enumerate() {
+    for (index, file) in raw.files.value.into_iter().enumerate() {
         let key = format!("files[{index}]");
-        match templates.get(&file.source) {
+        let (source_line, target_line) = (line(&file.source), line(&file.target));
+        let (source, target) = (file.source.value, file.target.value);
+        match templates.get(&source) {
             None => {
-                let hint = match crate::suggest::nearest(
-                    &file.source,
-                    templates.keys().map(String::as_str),
-                ) {
-                    Some(near) => {
-                        format!("did you mean `{near}`? sources are relative to `templates/`")
-                    }
-                    None => {
-                        "sources are relative to the blueprint's `templates/` folder".to_string()
-                    }
-                };
+                let hint =
+                    match crate::suggest::nearest(&source, templates.keys().map(String::as_str)) {
+                        Some(near) => {
+                            format!("did you mean `{near}`? sources are relative to `templates/`")
+                        }
+                        None => "sources are relative to the blueprint's `templates/` folder"
+                            .to_string(),
+                    };
                 report(
                     &format!("{key}.source"),
-                    &file.source,
-                    format!("no template `{}`", file.source),
+                    source_line,
+                    format!("no template `{source}`"),
                     &hint,
                 );
             }
-            Some(bytes) if file.source.ends_with(".hbs") => {
-                let source_path = template_prefix.join(&file.source);
+            Some(bytes) if source.ends_with(".hbs") => {
+                let source_path = template_prefix.join(&source);
                 match std::str::from_utf8(bytes) {
                     Err(_) => report(
                         &format!("{key}.source"),
-                        &file.source,
-                        format!("template `{}` is not UTF-8 text", file.source),
+                        source_line,
+                        format!("template `{source}` is not UTF-8 text"),
                         "only text files can be templates; drop the `.hbs` suffix to copy a file as it is",
                     ),
                     Ok(template) => {
@@ -254,17 +257,17 @@ fn parse_blueprint(
             }
             Some(_) => {}
         }
-        if let Err(error) = helpers::compile(&file.target) {
+        if let Err(error) = helpers::compile(&target) {
             report(
                 &format!("{key}.target"),
-                &file.target,
+                target_line,
                 format!("invalid target template: {}", error.1),
                 "targets are paths with `{{...}}` values",
             );
         }
         specs.push(FileSpec {
-            source: file.source,
-            target: file.target,
+            source,
+            target,
             each: file.each,
             when: file.when.into_when(),
         });
@@ -274,9 +277,9 @@ fn parse_blueprint(
         return Err(problems);
     }
     Ok(Blueprint {
-        name: raw.name,
+        name: raw.name.value,
         description: raw.description,
-        version: raw.version,
+        version: raw.version.value,
         when: raw.when.into_when(),
         files: specs,
         templates,
@@ -303,6 +306,20 @@ mod tests {
     fn parse(text: &str) -> Result<Blueprint, Vec<Diagnostic>> {
         let files = manifest(text);
         parse_blueprint(Path::new("blueprints"), "demo", &files[0], &files)
+    }
+
+    /// The line is where the value is; the search this replaced found the first
+    /// line holding the same text (here the description, line 2).
+    #[test]
+    fn a_problem_names_the_line_of_its_value() {
+        let problems = parse(
+            "name: demo\ndescription: copies notes.txt\nversion: 1.0.0\nfiles:\n  - source: notes.txt\n    target: notes.txt\n",
+        )
+        .expect_err("no template");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key.as_deref(), Some("files[0].source"));
+        assert_eq!(problems[0].message, "no template `notes.txt`");
+        assert_eq!(problems[0].line, Some(5));
     }
 
     #[test]
