@@ -10,6 +10,7 @@ use super::{Diagnostic, Error, Source, SourceFile};
 use crate::model::{Dimension, Language, Level, LevelInfo, ModelInfo, Pack, Text};
 use crate::suggest;
 use crate::yaml::{self, find_line, quoted_list, strip_item};
+use serde_saphyr::Spanned;
 
 /// Loads and validates the pack in `source`. With `blueprints`, every blueprint a
 /// step names must be one of them.
@@ -70,7 +71,7 @@ pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pa
             }
         };
         let origins = step_origins(file_index, file, &raw_file.steps);
-        for (raw, origin) in raw_file.steps.iter().zip(origins) {
+        for (raw, origin) in raw_file.steps.iter().map(|raw| &raw.value).zip(origins) {
             if let Some(first) = all_ids.get(&raw.id) {
                 let hint = format!(
                     "ids are stable and unique; the first `{}` is at {}",
@@ -308,20 +309,17 @@ pub(super) fn suggestion<'a>(
     }
 }
 
-/// The lines each step of `file` spans, found by its `id:` line in file order.
-fn step_origins(file_index: usize, file: &SourceFile, steps: &[RawStep]) -> Vec<Origin> {
-    let mut starts = Vec::with_capacity(steps.len());
-    let mut cursor = 1;
-    for step in steps {
-        let start = find_line(&file.text, cursor, usize::MAX, |line| {
-            let line = strip_item(line);
-            line.starts_with("id:") && line[3..].trim().trim_matches(['"', '\'']) == step.id
-        });
-        if let Some(start) = start {
-            cursor = start + 1;
-        }
-        starts.push(start);
-    }
+/// The lines each step of `file` spans: from where the parser read it to where
+/// the next one starts.
+fn step_origins(file_index: usize, file: &SourceFile, steps: &[Spanned<RawStep>]) -> Vec<Origin> {
+    let starts: Vec<Option<usize>> = steps
+        .iter()
+        .map(|step| {
+            usize::try_from(step.referenced.line())
+                .ok()
+                .filter(|line| *line > 0)
+        })
+        .collect();
     let end_of_file = file.text.lines().count() + 1;
     (0..steps.len())
         .map(|index| {
@@ -344,20 +342,25 @@ fn step_origins(file_index: usize, file: &SourceFile, steps: &[RawStep]) -> Vec<
 mod tests {
     use super::*;
 
+    /// Where each step starts comes from the parser, whatever key comes first
+    /// (the search this replaced looked for the `id:` line, so a step that
+    /// starts with another key began a line late).
     #[test]
     fn finds_the_lines_each_step_spans() {
-        let text = "steps:\n  - id: a.b.one\n    level: 1\n  - level: 2\n    id: 'a.b.two'\n";
+        let step = |id: &str| {
+            format!(
+                "dimension: a\n    id: {id}\n    level: 1\n    topic: b\n    title: t\n    summary: s\n    done_when: [d]\n    evidence: [{{manual: m}}]\n"
+            )
+        };
+        let text = format!("steps:\n  - {}  - {}", step("a.b.one"), step("a.b.two"));
         let file = SourceFile {
             path: "steps/x.yaml".into(),
-            text: text.to_string(),
+            text: text.clone(),
         };
-        let steps: RawStepFile = serde_saphyr::from_str(
-            "steps:\n  - {id: a.b.one, level: 1, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n  - {id: a.b.two, level: 2, dimension: a, topic: b, title: t, summary: s, done_when: [d], evidence: [{manual: m}]}\n",
-        )
-        .expect("steps parse");
+        let steps: RawStepFile = serde_saphyr::from_str(&text).expect("steps parse");
         let origins = step_origins(3, &file, &steps.steps);
-        assert_eq!(origins[0].lines, Some((2, 5)));
-        assert_eq!(origins[1].lines, Some((5, 6)));
+        assert_eq!(origins[0].lines, Some((2, 10)));
+        assert_eq!(origins[1].lines, Some((10, 18)));
         assert_eq!(origins[1].file, 3);
     }
 
