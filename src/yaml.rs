@@ -5,11 +5,13 @@
 //! Its errors are structured values: the line comes from the error's location and
 //! the key from serde_path_to_error, never from scraping the message text.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_saphyr::{DefaultMessageFormatter, Error, MessageFormatter};
+use serde::de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{DefaultMessageFormatter, Error, MessageFormatter, Spanned};
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest;
@@ -209,26 +211,181 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, serde_saphyr::Serial
     serde_saphyr::to_string(value)
 }
 
-/// A line with a leading `- ` (a YAML list item) removed, and surrounding blanks.
-pub fn strip_item(line: &str) -> &str {
-    let line = line.trim();
-    line.strip_prefix("- ").map_or(line, str::trim_start)
+/// The line of every value in a YAML document, by its key path (`steps[3].needs[1]`),
+/// read by the parser: how a problem found after parsing names its line.
+///
+/// Reading them costs a second parse, so callers read them only for a file
+/// that has a problem.
+#[derive(Debug, Default)]
+pub struct Positions(BTreeMap<String, usize>);
+
+impl Positions {
+    /// The positions in `text`; none if it does not parse.
+    pub fn read(text: &str) -> Positions {
+        let mut lines = BTreeMap::new();
+        if let Ok(root) = serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options()) {
+            collect(String::new(), &root, &mut lines);
+        }
+        Positions(lines)
+    }
+
+    /// The line of the value at `key`, or of the nearest value that holds it.
+    pub fn line(&self, key: &str) -> Option<usize> {
+        let mut key = key;
+        loop {
+            if let Some(line) = self.0.get(key) {
+                return Some(*line);
+            }
+            key = parent(key)?;
+        }
+    }
 }
 
-/// The first line number in `from..to` (1-based) whose text satisfies `matches`.
-pub fn find_line(
-    text: &str,
-    from: usize,
-    to: usize,
-    matches: impl Fn(&str) -> bool,
-) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line))
-        .skip(from.saturating_sub(1))
-        .take_while(|(number, _)| *number < to)
-        .find(|(_, line)| matches(line))
-        .map(|(number, _)| number)
+/// `a.b[2]` → `a.b` → `a`; none above the root.
+fn parent(key: &str) -> Option<&str> {
+    let cut = if key.ends_with(']') {
+        key.rfind('[')?
+    } else {
+        key.rfind('.')?
+    };
+    Some(&key[..cut])
+}
+
+/// Any YAML value, with the position of each value inside it.
+enum Node {
+    Map(Vec<(String, Spanned<Node>)>),
+    Seq(Vec<Spanned<Node>>),
+    Scalar,
+}
+
+fn collect(key: String, node: &Spanned<Node>, lines: &mut BTreeMap<String, usize>) {
+    if let Some(line) = usize::try_from(node.referenced.line())
+        .ok()
+        .filter(|line| *line > 0)
+    {
+        lines.insert(key.clone(), line);
+    }
+    match &node.value {
+        Node::Map(entries) => {
+            for (name, value) in entries {
+                let child = if key.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{key}.{name}")
+                };
+                collect(child, value, lines);
+            }
+        }
+        Node::Seq(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect(format!("{key}[{index}]"), item, lines);
+            }
+        }
+        Node::Scalar => {}
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+        struct NodeVisitor;
+
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(name) = map.next_key::<KeyName>()? {
+                    entries.push((name.0, map.next_value::<Spanned<Node>>()?));
+                }
+                Ok(Node::Map(entries))
+            }
+        }
+
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+/// A map key as text, whatever scalar it is written as.
+struct KeyName(String);
+
+impl<'de> Deserialize<'de> for KeyName {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<KeyName, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyName;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar key")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<KeyName, E> {
+                Ok(KeyName(text.to_string()))
+            }
+
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<KeyName, E> {
+                Ok(KeyName(value.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<KeyName, E> {
+                Ok(KeyName(value.to_string()))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<KeyName, E> {
+                Ok(KeyName(value.to_string()))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<KeyName, E> {
+                Ok(KeyName(value.to_string()))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<KeyName, E> {
+                Ok(KeyName("null".to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(KeyVisitor)
+    }
 }
 
 /// `a`, `b`, `c` — items in backticks, separated by commas.
@@ -294,7 +451,23 @@ pub(crate) fn billion_laughs(key: &str) -> String {
 mod tests {
     use super::*;
 
-    use serde::Deserialize;
+    #[test]
+    fn positions_name_the_line_of_every_value() {
+        let text = "name: a\nitems:\n  - needs: [x, y]\n    level: 1\n  - level: 2\n    needs:\n      - z\n      - w\n";
+        let positions = Positions::read(text);
+        assert_eq!(positions.line("name"), Some(1));
+        assert_eq!(positions.line("items[0].needs[1]"), Some(3));
+        assert_eq!(positions.line("items[1].level"), Some(5));
+        assert_eq!(positions.line("items[1].needs[1]"), Some(8));
+        // A key without a value of its own falls back to the value that holds it.
+        assert_eq!(
+            positions.line("items[1].needs[7]"),
+            positions.line("items[1].needs")
+        );
+        assert_eq!(positions.line("items[1].evidence"), Some(5));
+        assert_eq!(positions.line("nothing"), None);
+        assert_eq!(Positions::read("a: [").line("a"), None);
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

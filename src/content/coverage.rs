@@ -4,9 +4,8 @@
 use std::collections::HashSet;
 
 use super::SourceFile;
-use super::loader::{At, Checker, Line, Origin, Skeleton};
+use super::loader::{At, Checker, Origin, Skeleton};
 use crate::model::{Level, Step};
-use crate::yaml::{find_line, strip_item};
 
 impl Checker<'_> {
     pub(super) fn coverage(
@@ -20,27 +19,14 @@ impl Checker<'_> {
             .map(|(step, _)| (step.dimension.0, step.topic, step.level))
             .collect();
         for (d, dimension) in skeleton.dimensions.iter().enumerate() {
-            let dimension_line = find_line(&pack_file.text, 1, usize::MAX, |line| {
-                strip_item(line) == format!("id: {}", dimension.id)
-            });
             for (t, topic) in dimension.topics.iter().enumerate() {
                 for &level in &topic.levels {
                     if covered.contains(&(d, t, level)) {
                         continue;
                     }
-                    let line = find_line(
-                        &pack_file.text,
-                        dimension_line.unwrap_or(1),
-                        usize::MAX,
-                        |line| {
-                            line.contains(&format!("id: {},", topic.id))
-                                || strip_item(line) == format!("id: {}", topic.id)
-                        },
-                    );
                     self.report(
                         &At {
                             file: pack_file,
-                            line: Line::Known(line),
                             key: format!("dimensions[{d}].topics[{t}].levels"),
                         },
                         format!(

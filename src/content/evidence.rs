@@ -77,20 +77,18 @@ impl Checker<'_> {
         }
         if let Some(path) = &raw.path {
             if path.starts_with('/') || path.split('/').any(|part| part == "..") {
-                self.report_step_value(
+                self.report_step(
                     origin,
                     key,
-                    path,
                     format!("the glob `{path}` leaves the repository"),
                     "evidence paths are relative to the repository root".to_string(),
                 );
                 return None;
             }
             if let Err(error) = globset::Glob::new(path) {
-                self.report_step_value(
+                self.report_step(
                     origin,
                     key,
-                    path,
                     format!("invalid glob `{path}`: {}", error.kind()),
                     "globs use `*`, `**`, `?`, `[...]` and `{a,b}`".to_string(),
                 );
@@ -114,10 +112,9 @@ impl Checker<'_> {
                     .strip_prefix("error: ")
                     .unwrap_or(last_line)
                     .to_string();
-                self.report_step_value(
+                self.report_step(
                     origin,
                     key,
-                    pattern,
                     format!("invalid regular expression `{pattern}`: {first_line}"),
                     "escape characters such as `.`, `(` and `[` with `\\` to match them literally"
                         .to_string(),

@@ -9,7 +9,7 @@ use super::raw::{RawPack, RawStep, RawStepFile, RawText};
 use super::{Diagnostic, Error, Source, SourceFile};
 use crate::model::{Dimension, Language, Level, LevelInfo, ModelInfo, Pack, Text};
 use crate::suggest;
-use crate::yaml::{self, find_line, quoted_list, strip_item};
+use crate::yaml::{self, Positions, quoted_list};
 use serde_saphyr::Spanned;
 
 /// Loads and validates the pack in `source`. With `blueprints`, every blueprint a
@@ -153,70 +153,29 @@ pub(super) struct Checker<'s> {
     pub(super) languages: Vec<Language>,
 }
 
-/// Where a value was read from, for diagnostics.
+/// Where a value was read from, for diagnostics: its file and key path.
 pub(super) struct At<'a> {
     pub(super) file: &'a SourceFile,
-    pub(super) line: Line,
     pub(super) key: String,
 }
 
-/// A line number, or how to find it: searching is only worth it for a problem.
-pub(super) enum Line {
-    Known(Option<usize>),
-    /// Within a step's lines: the line of `field:`, then of `needle` after it.
-    InStep {
-        lines: Option<(usize, usize)>,
-        field: String,
-        needle: Option<String>,
-    },
-}
-
-impl Line {
-    fn resolve(&self, text: &str) -> Option<usize> {
-        match self {
-            Line::Known(line) => *line,
-            Line::InStep {
-                lines,
-                field,
-                needle,
-            } => lines.and_then(|(start, end)| {
-                let key_line = find_line(text, start, end, |line| {
-                    strip_item(line).starts_with(&format!("{field}:"))
-                });
-                match needle {
-                    Some(needle) => find_line(text, key_line.unwrap_or(start), end, |line| {
-                        line.contains(needle.as_str())
-                    })
-                    .or(key_line),
-                    None => key_line,
-                }
-                .or(Some(start))
-            }),
-        }
-    }
-}
-
 impl<'s> Checker<'s> {
+    /// Reports a problem at `at`; its line is where the parser read that key's
+    /// value (or the value that holds it).
     pub(super) fn report(&mut self, at: &At<'_>, message: String, hint: Option<String>) {
         self.diagnostics.push(Diagnostic {
             file: self.source.display_path(at.file),
-            line: at.line.resolve(&at.file.text),
+            line: Positions::read(&at.file.text).line(&at.key),
             key: Some(at.key.clone()),
             message,
             hint,
         });
     }
 
-    pub(super) fn at_step(&self, origin: &Origin, key: &str, needle: Option<&str>) -> At<'s> {
-        let file: &'s SourceFile = &self.source.files()[origin.file];
-        let field = key.split(['[', '.']).next().unwrap_or(key);
+    /// The key `key` of the step at `origin`, such as `steps[3].needs[1]`.
+    pub(super) fn at_step(&self, origin: &Origin, key: &str) -> At<'s> {
         At {
-            file,
-            line: Line::InStep {
-                lines: origin.lines,
-                field: field.to_string(),
-                needle: needle.map(str::to_string),
-            },
+            file: &self.source.files()[origin.file],
             key: format!("steps[{}].{key}", origin.index),
         }
     }
@@ -228,19 +187,7 @@ impl<'s> Checker<'s> {
         message: String,
         hint: String,
     ) {
-        let at = self.at_step(origin, key, None);
-        self.report(&at, message, Some(hint));
-    }
-
-    pub(super) fn report_step_value(
-        &mut self,
-        origin: &Origin,
-        key: &str,
-        value: &str,
-        message: String,
-        hint: String,
-    ) {
-        let at = self.at_step(origin, key, Some(value));
+        let at = self.at_step(origin, key);
         self.report(&at, message, Some(hint));
     }
 

@@ -22,18 +22,16 @@ impl Checker<'_> {
                 let key = format!("needs[{index}]");
                 let value = need.as_str();
                 if !seen.insert(need) {
-                    self.report_step_value(
+                    self.report_step(
                         origin,
                         &key,
-                        value,
                         format!("`{need}` is listed twice"),
                         "list each need once".to_string(),
                     );
                 } else if need == &step.id {
-                    self.report_step_value(
+                    self.report_step(
                         origin,
                         &key,
-                        value,
                         format!("`{need}` needs itself"),
                         "remove it from its own `needs`".to_string(),
                     );
@@ -42,19 +40,12 @@ impl Checker<'_> {
                         Some(near) => format!("did you mean `{near}`?"),
                         None => "`needs` lists ids of steps in this pack".to_string(),
                     };
-                    self.report_step_value(
-                        origin,
-                        &key,
-                        value,
-                        format!("unknown step `{need}`"),
-                        hint,
-                    );
+                    self.report_step(origin, &key, format!("unknown step `{need}`"), hint);
                 } else if let Some(needed) = by_id.get(need) {
                     if needed.level > step.level {
-                        self.report_step_value(
+                        self.report_step(
                             origin,
                             &key,
-                            value,
                             format!(
                                 "`{}` (level {}) needs `{need}` of a higher level, {}",
                                 step.id, step.level, needed.level
@@ -62,10 +53,9 @@ impl Checker<'_> {
                             "a step may only need steps of its own or a lower level".to_string(),
                         );
                     } else if needed.level == step.level && needed.dimension != step.dimension {
-                        self.report_step_value(
+                        self.report_step(
                             origin,
                             &key,
-                            value,
                             format!(
                                 "`{}` needs `{need}`, a step of the same level in another dimension",
                                 step.id

@@ -4,26 +4,22 @@
 use std::collections::HashMap;
 
 use super::SourceFile;
-use super::loader::{At, Checker, Line, Skeleton, level_number};
+use super::loader::{At, Checker, Skeleton, level_number};
 use super::raw::RawPack;
 use crate::model::{Dimension, Language, LevelInfo, ModelInfo, Topic};
-use crate::yaml::find_line;
 
 /// The only pack format this version of levelup reads.
 const FORMAT: u32 = 1;
 
 impl Checker<'_> {
     pub(super) fn skeleton(&mut self, raw: RawPack, file: &SourceFile) -> Skeleton {
-        let at = |key: &str, needle: Option<&str>| At {
+        let at = |key: &str| At {
             file,
-            line: Line::Known(needle.and_then(|needle| {
-                find_line(&file.text, 1, usize::MAX, |line| line.contains(needle))
-            })),
             key: key.to_string(),
         };
         if raw.format != FORMAT {
             self.report(
-                &at("format", Some("format:")),
+                &at("format"),
                 format!("unsupported pack format `{}`", raw.format),
                 Some(format!("this levelup reads format `{FORMAT}`")),
             );
@@ -32,7 +28,7 @@ impl Checker<'_> {
         self.languages = raw.languages.iter().cloned().map(Language::new).collect();
         if !self.languages.contains(&self.default_language) {
             self.report(
-                &at("languages", Some("languages:")),
+                &at("languages"),
                 format!(
                     "the default language `{}` is not in `languages`",
                     raw.default_language
@@ -48,10 +44,7 @@ impl Checker<'_> {
         let mut seen_names: HashMap<String, String> = HashMap::new();
         for (index, level) in raw.levels.iter().enumerate() {
             let key = format!("levels[{index}]");
-            let level_at = at(
-                &format!("{key}.number"),
-                Some(&format!("number: {}", level.number)),
-            );
+            let level_at = at(&format!("{key}.number"));
             let Some(number) = level_number(level.number) else {
                 self.report(
                     &level_at,
@@ -68,13 +61,9 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let id_needle = format!("id: {}", level.id);
-            let name = self.text(&level.name, &at(&format!("{key}.name"), Some(&id_needle)));
-            let title = self.text(&level.title, &at(&format!("{key}.title"), Some(&id_needle)));
-            let description = self.text(
-                &level.description,
-                &at(&format!("{key}.description"), Some(&id_needle)),
-            );
+            let name = self.text(&level.name, &at(&format!("{key}.name")));
+            let title = self.text(&level.title, &at(&format!("{key}.title")));
+            let description = self.text(&level.description, &at(&format!("{key}.description")));
             let info = LevelInfo {
                 level: number,
                 id: level.id.clone(),
@@ -90,7 +79,7 @@ impl Checker<'_> {
                 let folded = alias.to_lowercase();
                 if let Some(other) = seen_names.get(&folded).filter(|other| **other != info.id) {
                     self.report(
-                        &at(&key, Some(&id_needle)),
+                        &at(&key),
                         format!(
                             "the name `{alias}` is used by levels `{other}` and `{}`",
                             info.id
@@ -106,7 +95,7 @@ impl Checker<'_> {
         let numbers: Vec<u8> = levels.iter().map(|info| info.level.number()).collect();
         if numbers.len() == raw.levels.len() && numbers != [1, 2, 3, 4, 5] {
             self.report(
-                &at("levels", Some("levels:")),
+                &at("levels"),
                 format!("the pack defines levels {numbers:?}"),
                 Some("a pack defines each of the levels 1 to 5 exactly once".to_string()),
             );
@@ -115,26 +104,21 @@ impl Checker<'_> {
         let mut dimensions: Vec<Dimension> = Vec::new();
         for (index, raw_dimension) in raw.dimensions.iter().enumerate() {
             let key = format!("dimensions[{index}]");
-            let id_needle = format!("id: {}", raw_dimension.id);
             if dimensions.iter().any(|d| d.id == raw_dimension.id) {
                 self.report(
-                    &at(&format!("{key}.id"), Some(&id_needle)),
+                    &at(&format!("{key}.id")),
                     format!("dimension `{}` is defined twice", raw_dimension.id),
                     None,
                 );
                 continue;
             }
-            let name = self.text(
-                &raw_dimension.name,
-                &at(&format!("{key}.name"), Some(&id_needle)),
-            );
+            let name = self.text(&raw_dimension.name, &at(&format!("{key}.name")));
             let mut topics: Vec<Topic> = Vec::new();
             for (topic_index, raw_topic) in raw_dimension.topics.iter().enumerate() {
                 let topic_key = format!("{key}.topics[{topic_index}]");
-                let topic_needle = format!("id: {}", raw_topic.id);
                 if topics.iter().any(|t| t.id == raw_topic.id) {
                     self.report(
-                        &at(&format!("{topic_key}.id"), Some(&topic_needle)),
+                        &at(&format!("{topic_key}.id")),
                         format!(
                             "topic `{}` is defined twice in dimension `{}`",
                             raw_topic.id, raw_dimension.id
@@ -143,16 +127,13 @@ impl Checker<'_> {
                     );
                     continue;
                 }
-                let name = self.text(
-                    &raw_topic.name,
-                    &at(&format!("{topic_key}.name"), Some(&topic_needle)),
-                );
+                let name = self.text(&raw_topic.name, &at(&format!("{topic_key}.name")));
                 let mut topic_levels = Vec::new();
                 for &number in &raw_topic.levels {
                     match level_number(number) {
                         Some(level) => topic_levels.push(level),
                         None => self.report(
-                            &at(&format!("{topic_key}.levels"), Some(&topic_needle)),
+                            &at(&format!("{topic_key}.levels")),
                             format!("level `{number}` is out of range"),
                             Some("levels are numbered 1 to 5".to_string()),
                         ),
@@ -174,7 +155,7 @@ impl Checker<'_> {
         }
         if dimensions.is_empty() {
             self.report(
-                &at("dimensions", Some("dimensions:")),
+                &at("dimensions"),
                 "the pack defines no dimensions".to_string(),
                 None,
             );

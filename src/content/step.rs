@@ -64,8 +64,8 @@ impl Checker<'_> {
         }
         self.step_id(raw, origin, dimension.is_some() && topic.is_some());
 
-        let title = self.text(&raw.title, &self.at_step(origin, "title", None));
-        let summary = self.text(&raw.summary, &self.at_step(origin, "summary", None));
+        let title = self.text(&raw.title, &self.at_step(origin, "title"));
+        let summary = self.text(&raw.summary, &self.at_step(origin, "summary"));
         if raw.done_when.is_empty() {
             self.report_step(
                 origin,
@@ -79,7 +79,7 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let at = self.at_step(origin, &format!("done_when[{index}]"), None);
+                let at = self.at_step(origin, &format!("done_when[{index}]"));
                 self.text(item, &at)
             })
             .collect();
@@ -88,10 +88,9 @@ impl Checker<'_> {
             for (index, name) in raw.blueprints.iter().enumerate() {
                 if !known.contains(name) {
                     let hint = suggestion(name, known.iter().map(String::as_str), "blueprints");
-                    self.report_step_value(
+                    self.report_step(
                         origin,
                         &format!("blueprints[{index}]"),
-                        name,
                         format!("unknown blueprint `{name}`"),
                         hint,
                     );
