@@ -141,12 +141,15 @@ fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Ve
         .iter()
         .filter(|(_, pin)| pin.sha.len() != 40 || !pin.sha.chars().all(|c| c.is_ascii_hexdigit()))
         .map(|(key, pin)| {
-            diagnostic(
+            let key = format!("{key}.sha");
+            let mut found = diagnostic(
                 path.clone(),
-                &format!("{key}.sha"),
+                &key,
                 format!("`{}` is not a full commit SHA", pin.sha),
                 "pin actions to the 40-hex commit, never to a tag",
-            )
+            );
+            found.line = yaml::Positions::read(&text).line(&key);
+            found
         })
         .collect();
     if bad.is_empty() { Ok(pins) } else { Err(bad) }
@@ -320,6 +323,22 @@ mod tests {
         assert_eq!(problems[0].key.as_deref(), Some("files[0].source"));
         assert_eq!(problems[0].message, "no template `notes.txt`");
         assert_eq!(problems[0].line, Some(5));
+    }
+
+    #[test]
+    fn a_tag_instead_of_a_sha_names_its_line() {
+        let file = InputFile {
+            path: PathBuf::from("pins.yaml"),
+            bytes: format!(
+                "checkout:\n  action: actions/checkout\n  sha: {}\n  version: v5\nscan:\n  action: acme/scan\n  sha: v1\n  version: v1\n",
+                "a".repeat(40)
+            )
+            .into_bytes(),
+        };
+        let problems = parse_pins(Path::new("blueprints"), &file).expect_err("a tag");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key.as_deref(), Some("scan.sha"));
+        assert_eq!(problems[0].line, Some(7));
     }
 
     #[test]
