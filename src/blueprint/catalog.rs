@@ -125,20 +125,31 @@ fn diagnostic(file: PathBuf, key: &str, message: String, hint: &str) -> Diagnost
     }
 }
 
+/// The 1-based line a value was read from.
+fn line<T>(value: &serde_saphyr::Spanned<T>) -> Option<usize> {
+    usize::try_from(value.referenced.line())
+        .ok()
+        .filter(|line| *line > 0)
+}
+
 fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Vec<Diagnostic>> {
     let path = root.join(&file.path);
     let text = String::from_utf8_lossy(&file.bytes);
-    let pins: BTreeMap<String, Pin> = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let pins: BTreeMap<String, Pin> =
+        yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
     let bad: Vec<Diagnostic> = pins
         .iter()
         .filter(|(_, pin)| pin.sha.len() != 40 || !pin.sha.chars().all(|c| c.is_ascii_hexdigit()))
         .map(|(key, pin)| {
-            diagnostic(
+            let key = format!("{key}.sha");
+            let mut found = diagnostic(
                 path.clone(),
-                &format!("{key}.sha"),
+                &key,
                 format!("`{}` is not a full commit SHA", pin.sha),
                 "pin actions to the 40-hex commit, never to a tag",
-            )
+            );
+            found.line = yaml::Positions::read(&text).line(&key);
+            found
         })
         .collect();
     if bad.is_empty() { Ok(pins) } else { Err(bad) }
@@ -152,45 +163,38 @@ fn parse_blueprint(
 ) -> Result<Blueprint, Vec<Diagnostic>> {
     let path = root.join(&manifest.path);
     let text = String::from_utf8_lossy(&manifest.bytes);
-    let raw: RawManifest = yaml::parse(path.clone(), &text).map_err(|d| vec![d])?;
+    let raw: RawManifest =
+        yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
-    let at = |key: &str, needle: &str| {
-        yaml::find_line(&text, 1, usize::MAX, |line| line.contains(needle))
-            .map(|line| (key.to_string(), line))
-    };
-    let mut report = |key: &str, needle: &str, message: String, hint: &str| {
+    // Each value carries its position: a problem is on the line it was read from.
+    let mut report = |key: &str, line: Option<usize>, message: String, hint: &str| {
         let mut found = diagnostic(path.clone(), key, message, hint);
-        found.line = at(key, needle).map(|(_, line)| line);
+        found.line = line;
         problems.push(found);
     };
-    if raw.name != folder {
+    if raw.name.value != folder {
         report(
             "name",
-            "name:",
+            line(&raw.name),
             format!(
                 "the blueprint is named `{}` but lives in `{folder}/`",
-                raw.name
+                raw.name.value
             ),
             "a blueprint's name is its folder's name",
         );
     }
-    let version_parts: Vec<&str> = raw.version.split('.').collect();
-    if version_parts.len() != 3
-        || version_parts
-            .iter()
-            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
-    {
+    if let Err(error) = semver::Version::parse(&raw.version.value) {
         report(
             "version",
-            "version:",
-            format!("`{}` is not a version", raw.version),
+            line(&raw.version),
+            format!("`{}` is not a semantic version: {error}", raw.version.value),
             "write it as MAJOR.MINOR.PATCH, such as `1.0.0`",
         );
     }
-    if raw.files.is_empty() {
+    if raw.files.value.is_empty() {
         report(
             "files",
-            "files:",
+            line(&raw.files),
             "the blueprint produces no file".to_string(),
             "list at least one file",
         );
@@ -208,35 +212,34 @@ fn parse_blueprint(
         .collect();
     let mut specs = Vec::new();
     let mut compile_problems = Vec::new();
-    for (index, file) in raw.files.into_iter().enumerate() {
+    for (index, file) in raw.files.value.into_iter().enumerate() {
         let key = format!("files[{index}]");
-        match templates.get(&file.source) {
+        let (source_line, target_line) = (line(&file.source), line(&file.target));
+        let (source, target) = (file.source.value, file.target.value);
+        match templates.get(&source) {
             None => {
-                let hint = match crate::suggest::nearest(
-                    &file.source,
-                    templates.keys().map(String::as_str),
-                ) {
-                    Some(near) => {
-                        format!("did you mean `{near}`? sources are relative to `templates/`")
-                    }
-                    None => {
-                        "sources are relative to the blueprint's `templates/` folder".to_string()
-                    }
-                };
+                let hint =
+                    match crate::suggest::nearest(&source, templates.keys().map(String::as_str)) {
+                        Some(near) => {
+                            format!("did you mean `{near}`? sources are relative to `templates/`")
+                        }
+                        None => "sources are relative to the blueprint's `templates/` folder"
+                            .to_string(),
+                    };
                 report(
                     &format!("{key}.source"),
-                    &file.source,
-                    format!("no template `{}`", file.source),
+                    source_line,
+                    format!("no template `{source}`"),
                     &hint,
                 );
             }
-            Some(bytes) if file.source.ends_with(".hbs") => {
-                let source_path = template_prefix.join(&file.source);
+            Some(bytes) if source.ends_with(".hbs") => {
+                let source_path = template_prefix.join(&source);
                 match std::str::from_utf8(bytes) {
                     Err(_) => report(
                         &format!("{key}.source"),
-                        &file.source,
-                        format!("template `{}` is not UTF-8 text", file.source),
+                        source_line,
+                        format!("template `{source}` is not UTF-8 text"),
                         "only text files can be templates; drop the `.hbs` suffix to copy a file as it is",
                     ),
                     Ok(template) => {
@@ -257,17 +260,17 @@ fn parse_blueprint(
             }
             Some(_) => {}
         }
-        if let Err(error) = helpers::compile(&file.target) {
+        if let Err(error) = helpers::compile(&target) {
             report(
                 &format!("{key}.target"),
-                &file.target,
+                target_line,
                 format!("invalid target template: {}", error.1),
                 "targets are paths with `{{...}}` values",
             );
         }
         specs.push(FileSpec {
-            source: file.source,
-            target: file.target,
+            source,
+            target,
             each: file.each,
             when: file.when.into_when(),
         });
@@ -277,11 +280,86 @@ fn parse_blueprint(
         return Err(problems);
     }
     Ok(Blueprint {
-        name: raw.name,
+        name: raw.name.value,
         description: raw.description,
-        version: raw.version,
+        version: raw.version.value,
         when: raw.when.into_when(),
         files: specs,
         templates,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(text: &str) -> Vec<InputFile> {
+        vec![
+            InputFile {
+                path: PathBuf::from("demo/blueprint.yaml"),
+                bytes: text.as_bytes().to_vec(),
+            },
+            InputFile {
+                path: PathBuf::from("demo/templates/note.txt"),
+                bytes: b"note".to_vec(),
+            },
+        ]
+    }
+
+    fn parse(text: &str) -> Result<Blueprint, Vec<Diagnostic>> {
+        let files = manifest(text);
+        parse_blueprint(Path::new("blueprints"), "demo", &files[0], &files)
+    }
+
+    /// The line is where the value is; the search this replaced found the first
+    /// line holding the same text (here the description, line 2).
+    #[test]
+    fn a_problem_names_the_line_of_its_value() {
+        let problems = parse(
+            "name: demo\ndescription: copies notes.txt\nversion: 1.0.0\nfiles:\n  - source: notes.txt\n    target: notes.txt\n",
+        )
+        .expect_err("no template");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key.as_deref(), Some("files[0].source"));
+        assert_eq!(problems[0].message, "no template `notes.txt`");
+        assert_eq!(problems[0].line, Some(5));
+    }
+
+    #[test]
+    fn a_tag_instead_of_a_sha_names_its_line() {
+        let file = InputFile {
+            path: PathBuf::from("pins.yaml"),
+            bytes: format!(
+                "checkout:\n  action: actions/checkout\n  sha: {}\n  version: v5\nscan:\n  action: acme/scan\n  sha: v1\n  version: v1\n",
+                "a".repeat(40)
+            )
+            .into_bytes(),
+        };
+        let problems = parse_pins(Path::new("blueprints"), &file).expect_err("a tag");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key.as_deref(), Some("scan.sha"));
+        assert_eq!(problems[0].line, Some(7));
+    }
+
+    #[test]
+    fn versions_are_semantic_versions() {
+        let base = "name: demo\ndescription: d\nfiles:\n  - {source: note.txt, target: note.txt}\n";
+        for version in ["1.0.0", "2.10.3", "1.0.0-rc.1"] {
+            let blueprint = parse(&format!("version: {version}\n{base}")).expect("valid");
+            assert_eq!(blueprint.version, version);
+        }
+        for version in ["1.0", "01.0.0", "1.0.0.0", "v1.0.0"] {
+            let problems = parse(&format!("version: {version}\n{base}")).expect_err(version);
+            assert_eq!(problems.len(), 1, "{version}");
+            assert_eq!(problems[0].key.as_deref(), Some("version"));
+            assert_eq!(problems[0].line, Some(1), "{version}");
+            assert!(
+                problems[0]
+                    .message
+                    .starts_with(&format!("`{version}` is not a semantic version: ")),
+                "{}",
+                problems[0].message
+            );
+        }
+    }
 }

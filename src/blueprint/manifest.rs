@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::config::{Config, GitOps, PolicyEngine, Provider};
 
@@ -61,13 +62,14 @@ impl When {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `blueprint.yaml` as written; the values the catalog checks carry their position.
 pub(super) struct RawManifest {
-    pub name: String,
+    pub name: Spanned<String>,
     pub description: String,
-    pub version: String,
+    pub version: Spanned<String>,
     #[serde(default)]
     pub when: RawWhen,
-    pub files: Vec<RawFile>,
+    pub files: Spanned<Vec<RawFile>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,8 +112,8 @@ impl<T> OneOrMany<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
-    pub source: String,
-    pub target: String,
+    pub source: Spanned<String>,
+    pub target: Spanned<String>,
     #[serde(default)]
     pub each: Option<Each>,
     #[serde(default)]

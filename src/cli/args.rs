@@ -58,6 +58,18 @@ pub enum Command {
     /// Work with content packs
     #[command(subcommand)]
     Content(ContentCommand),
+    /// Work with levelup.yaml
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the JSON Schema of levelup.yaml: every key, with what it means
+    #[command(
+        after_help = "For editors: save it, then start levelup.yaml with\n  # yaml-language-server: $schema=<the saved file>"
+    )]
+    Schema,
 }
 
 const ISSUES_HELP: &str = "\
@@ -178,6 +190,9 @@ levelup.yaml with your choices, renders every file of the steps up to --level, r
 them in .levelup/lock.yaml and makes a first commit. The commit's author comes from
 git's configuration (user.name and user.email). It refuses a folder that already holds
 a levelup.yaml.
+
+levelup.yaml is yours to edit afterwards: `levelup config schema` prints every key it
+takes, with what each means, as a JSON Schema that editors read (yaml-language-server).
 
 Examples:
   levelup init acme-platform --level 2

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{ApplyArgs, Args, Command, ContentCommand, InitArgs, IssuesArgs, PlanArgs, PrArgs};
+pub use args::{
+    ApplyArgs, Args, Command, ConfigCommand, ContentCommand, InitArgs, IssuesArgs, PlanArgs, PrArgs,
+};
 pub use error::{Error, Exit};
 pub use printer::Printer;
 
@@ -92,6 +94,10 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
         Command::Issues(issues_args) => {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
             github::issues(&inputs.pack, &inputs.catalog, issues_args, printer)
+        }
+        Command::Config(ConfigCommand::Schema) => {
+            printer.data(crate::config::SCHEMA)?;
+            Ok(Exit::Done)
         }
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());

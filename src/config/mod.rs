@@ -5,17 +5,20 @@
 
 mod choices;
 mod default_file;
+mod schema;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
 
 pub use choices::{GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
+pub use schema::SCHEMA;
 
 use crate::diagnostic::{Diagnostic, problem_count};
-use crate::yaml::{self, find_line};
+use crate::yaml;
 
 /// The file name levelup looks for, upward from the working directory.
 pub const FILE_NAME: &str = "levelup.yaml";
@@ -69,14 +72,16 @@ pub enum Error {
 
 const DEFAULT_KUBERNETES_VERSION: &str = "v1.34.0";
 
+/// `levelup.yaml` as written. Every value a check may refuse carries its
+/// position ([`Spanned`]), so a problem names the line it is on.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    name: String,
+    name: Spanned<String>,
     #[serde(default = "default_model")]
-    model: String,
+    model: Spanned<String>,
     #[serde(default)]
-    target: Option<i64>,
+    target: Option<Spanned<i64>>,
     gitops: GitOps,
     policy: PolicyEngine,
     provider: Provider,
@@ -85,9 +90,9 @@ struct RawConfig {
     #[serde(default)]
     github: Option<RawGithub>,
     #[serde(default = "default_environments")]
-    environments: Vec<String>,
+    environments: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
-    clusters: Vec<RawCluster>,
+    clusters: Vec<Spanned<RawCluster>>,
     #[serde(default)]
     applications: Vec<RawApplication>,
 }
@@ -95,18 +100,18 @@ struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGithub {
-    repo: Option<String>,
+    repo: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCluster {
-    name: String,
-    environment: String,
+    name: Spanned<String>,
+    environment: Spanned<String>,
     #[serde(default)]
-    kubernetes_version: Option<String>,
+    kubernetes_version: Option<Spanned<String>>,
     #[serde(default)]
-    control_plane_nodes: Option<u32>,
+    control_plane_nodes: Option<Spanned<u32>>,
     #[serde(default)]
     worker_nodes: Option<u32>,
     #[serde(default)]
@@ -116,21 +121,37 @@ struct RawCluster {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawApplication {
-    name: String,
-    image: String,
-    port: i64,
+    name: Spanned<String>,
+    image: Spanned<String>,
+    port: Spanned<i64>,
 }
 
-fn default_model() -> String {
-    "4".to_string()
+/// A value levelup supplies itself: it has no position in the file.
+fn unplaced<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+fn default_model() -> Spanned<String> {
+    unplaced("4".to_string())
 }
 
 fn default_language() -> String {
     "en".to_string()
 }
 
-fn default_environments() -> Vec<String> {
-    ["dev", "staging", "production"].map(String::from).to_vec()
+fn default_environments() -> Spanned<Vec<Spanned<String>>> {
+    unplaced(
+        ["dev", "staging", "production"]
+            .map(|name| unplaced(name.to_string()))
+            .to_vec(),
+    )
+}
+
+/// The 1-based line of a value, when it was read from the file.
+fn line<T>(value: &Spanned<T>) -> Option<usize> {
+    usize::try_from(value.referenced.line())
+        .ok()
+        .filter(|line| *line > 0)
 }
 
 /// The folder holding `levelup.yaml`: `start` or the nearest folder above it.
@@ -165,50 +186,57 @@ pub fn load(root: &Path) -> Result<Config, Error> {
 
 /// Validates the text of a `levelup.yaml`; `path` is how it is named in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
-    let raw: RawConfig =
-        yaml::parse(path.to_path_buf(), text).map_err(|d| Error::Invalid(vec![d]))?;
+    let raw: RawConfig = yaml::parse(path.to_path_buf(), text, yaml::Docs::ConfigSchema)
+        .map_err(|d| Error::Invalid(vec![d]))?;
     let mut check = Checker {
         path,
-        text,
         diagnostics: Vec::new(),
     };
     check.dns_label("name", &raw.name);
-    if raw.model != "4" {
+    if raw.model.value != "4" {
         check.report(
             "model",
-            &raw.model,
-            format!("unknown model version `{}`", raw.model),
+            line(&raw.model),
+            format!("unknown model version `{}`", raw.model.value),
             "levelup knows version `4` of the model",
         );
     }
-    let target = raw.target.and_then(|target| {
-        let valid = u8::try_from(target).ok().filter(|t| (1..=5).contains(t));
+    let target = raw.target.as_ref().and_then(|target| {
+        let valid = u8::try_from(target.value)
+            .ok()
+            .filter(|t| (1..=5).contains(t));
         if valid.is_none() {
             check.report(
                 "target",
-                &target.to_string(),
-                format!("target level `{target}` is out of range"),
+                line(target),
+                format!("target level `{}` is out of range", target.value),
                 "the target is a level from 1 to 5",
             );
         }
         valid
     });
+    let environments: Vec<String> = raw
+        .environments
+        .value
+        .iter()
+        .map(|environment| environment.value.clone())
+        .collect();
     let mut seen = HashSet::new();
-    for (index, environment) in raw.environments.iter().enumerate() {
+    for (index, environment) in raw.environments.value.iter().enumerate() {
         check.dns_label(&format!("environments[{index}]"), environment);
-        if !seen.insert(environment) {
+        if !seen.insert(&environment.value) {
             check.report(
                 &format!("environments[{index}]"),
-                environment,
-                format!("environment `{environment}` is listed twice"),
+                line(environment),
+                format!("environment `{}` is listed twice", environment.value),
                 "list each environment once",
             );
         }
     }
-    if raw.environments.is_empty() {
+    if environments.is_empty() {
         check.report(
             "environments",
-            "environments:",
+            line(&raw.environments),
             "no environments are listed".to_string(),
             "list at least one, such as `[dev, production]`",
         );
@@ -216,7 +244,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
 
     let clusters: Vec<Cluster> = if raw.clusters.is_empty() {
         // One workload cluster per environment, named after it.
-        raw.environments
+        environments
             .iter()
             .map(|environment| Cluster {
                 name: environment.clone(),
@@ -232,62 +260,65 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         raw.clusters
             .iter()
             .enumerate()
-            .map(|(index, cluster)| {
+            .map(|(index, spanned)| {
+                let cluster = &spanned.value;
                 let key = format!("clusters[{index}]");
                 check.dns_label(&format!("{key}.name"), &cluster.name);
-                if !names.insert(cluster.name.clone()) {
+                if !names.insert(cluster.name.value.clone()) {
                     check.report(
                         &format!("{key}.name"),
-                        &cluster.name,
-                        format!("cluster `{}` is listed twice", cluster.name),
+                        line(&cluster.name),
+                        format!("cluster `{}` is listed twice", cluster.name.value),
                         "cluster names are unique",
                     );
                 }
-                if !raw.environments.contains(&cluster.environment) {
+                if !environments.contains(&cluster.environment.value) {
                     let hint = match crate::suggest::nearest(
-                        &cluster.environment,
-                        raw.environments.iter().map(String::as_str),
+                        &cluster.environment.value,
+                        environments.iter().map(String::as_str),
                     ) {
                         Some(near) => format!(
                             "did you mean `{near}`? a cluster belongs to one of `environments`"
                         ),
                         None => format!(
                             "a cluster belongs to one of `environments`: {}",
-                            raw.environments.join(", ")
+                            environments.join(", ")
                         ),
                     };
                     check.report(
                         &format!("{key}.environment"),
-                        &cluster.environment,
-                        format!("unknown environment `{}`", cluster.environment),
+                        line(&cluster.environment),
+                        format!("unknown environment `{}`", cluster.environment.value),
                         &hint,
                     );
                 }
+                // A default has no line of its own: the cluster's is used.
                 let version = cluster
                     .kubernetes_version
                     .clone()
-                    .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.to_string());
-                if !is_kubernetes_version(&version) {
+                    .unwrap_or_else(|| unplaced(DEFAULT_KUBERNETES_VERSION.to_string()));
+                if !is_kubernetes_version(&version.value) {
                     check.report(
                         &format!("{key}.kubernetes_version"),
-                        &version,
-                        format!("`{version}` is not a Kubernetes version"),
+                        line(&version).or(line(spanned)),
+                        format!("`{}` is not a Kubernetes version", version.value),
                         "write it as `v1.34.0`",
                     );
                 }
-                let control_plane_nodes = cluster.control_plane_nodes.unwrap_or(1);
+                let control_plane = cluster.control_plane_nodes.clone();
+                let control_plane_nodes = control_plane.as_ref().map_or(1, |nodes| nodes.value);
                 if control_plane_nodes == 0 || control_plane_nodes % 2 == 0 {
                     check.report(
                         &format!("{key}.control_plane_nodes"),
-                        &control_plane_nodes.to_string(),
+                        control_plane.as_ref().and_then(line).or(line(spanned)),
                         format!("{control_plane_nodes} control plane nodes cannot keep quorum"),
                         "use an odd number: 1, 3 or 5",
                     );
                 }
                 Cluster {
-                    name: cluster.name.clone(),
-                    environment: cluster.environment.clone(),
-                    kubernetes_version: version,
+                    name: cluster.name.value.clone(),
+                    environment: cluster.environment.value.clone(),
+                    kubernetes_version: version.value,
                     control_plane_nodes,
                     worker_nodes: cluster.worker_nodes.unwrap_or(2),
                     region: cluster.region.clone().unwrap_or_default(),
@@ -304,38 +335,37 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         .filter_map(|(index, application)| {
             let key = format!("applications[{index}]");
             check.dns_label(&format!("{key}.name"), &application.name);
-            if !names.insert(application.name.clone()) {
+            if !names.insert(application.name.value.clone()) {
                 check.report(
                     &format!("{key}.name"),
-                    &application.name,
-                    format!("application `{}` is listed twice", application.name),
+                    line(&application.name),
+                    format!("application `{}` is listed twice", application.name.value),
                     "application names are unique",
                 );
             }
-            if application.image.trim().is_empty()
-                || application.image.chars().any(char::is_whitespace)
-            {
+            let image = &application.image.value;
+            if image.trim().is_empty() || image.chars().any(char::is_whitespace) {
                 check.report(
                     &format!("{key}.image"),
-                    &application.image,
-                    format!("`{}` is not an image reference", application.image),
+                    line(&application.image),
+                    format!("`{image}` is not an image reference"),
                     "write it as `registry/name:tag`, such as `ghcr.io/acme/shop:1.2.0`",
                 );
             }
-            let port = u16::try_from(application.port)
+            let port = u16::try_from(application.port.value)
                 .ok()
                 .filter(|port| *port > 0);
             if port.is_none() {
                 check.report(
                     &format!("{key}.port"),
-                    &application.port.to_string(),
-                    format!("port `{}` is out of range", application.port),
+                    line(&application.port),
+                    format!("port `{}` is out of range", application.port.value),
                     "a port is a number from 1 to 65535",
                 );
             }
             Some(Application {
-                name: application.name.clone(),
-                image: application.image.clone(),
+                name: application.name.value.clone(),
+                image: image.clone(),
                 port: port?,
             })
         })
@@ -343,12 +373,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
 
     let repo = raw.github.and_then(|github| github.repo);
     if let Some(repo) = &repo {
-        let parts: Vec<&str> = repo.split('/').collect();
+        let parts: Vec<&str> = repo.value.split('/').collect();
         if parts.len() != 2 || parts.iter().any(|part| part.is_empty()) {
             check.report(
                 "github.repo",
-                repo,
-                format!("`{repo}` is not a GitHub repository"),
+                line(repo),
+                format!("`{}` is not a GitHub repository", repo.value),
                 "write it as `owner/name`",
             );
         }
@@ -358,15 +388,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         return Err(Error::Invalid(check.diagnostics));
     }
     Ok(Config {
-        name: raw.name,
-        model: raw.model,
+        name: raw.name.value,
+        model: raw.model.value,
         target,
         gitops: raw.gitops,
         policy: raw.policy,
         provider: raw.provider,
         language: raw.language,
-        repo,
-        environments: raw.environments,
+        repo: repo.map(|repo| repo.value),
+        environments,
         clusters,
         applications,
     })
@@ -374,22 +404,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
 
 struct Checker<'a> {
     path: &'a Path,
-    text: &'a str,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
-    /// Reports a problem with `value` at `key`; the line is where the value appears.
-    fn report(&mut self, key: &str, value: &str, message: String, hint: &str) {
-        let field = key.rsplit('.').next().unwrap_or(key);
-        let field = field.split('[').next().unwrap_or(field);
-        let line = find_line(self.text, 1, usize::MAX, |line| {
-            line.contains(value)
-                && (line.contains(&format!("{field}:"))
-                    || line.trim_start().starts_with('-')
-                    || line.contains('['))
-        })
-        .or_else(|| find_line(self.text, 1, usize::MAX, |line| line.contains(value)));
+    /// Reports a problem at `key`, on the line its value was read from.
+    fn report(&mut self, key: &str, line: Option<usize>, message: String, hint: &str) {
         self.diagnostics.push(Diagnostic {
             file: self.path.to_path_buf(),
             line,
@@ -400,12 +420,12 @@ impl Checker<'_> {
     }
 
     /// Names become Kubernetes object names and paths: DNS labels only.
-    fn dns_label(&mut self, key: &str, value: &str) {
-        if !is_dns_label(value) {
+    fn dns_label(&mut self, key: &str, value: &Spanned<String>) {
+        if !is_dns_label(&value.value) {
             self.report(
                 key,
-                value,
-                format!("`{value}` is not a valid name"),
+                line(value),
+                format!("`{}` is not a valid name", value.value),
                 "names are lowercase letters, digits and `-`, start with a letter, end with a letter or digit, 63 characters at most",
             );
         }
@@ -433,4 +453,83 @@ fn is_kubernetes_version(version: &str) -> bool {
         && parts
             .iter()
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        match parse(Path::new("levelup.yaml"), text) {
+            Err(Error::Invalid(found)) => found,
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    /// levelup.yaml has no key that nests, so a "billion laughs" cannot hide in
+    /// a valid shape: its anchors sit at keys the strict parser refuses first.
+    #[test]
+    fn nested_aliases_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let found = problems(&crate::yaml::billion_laughs("name"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, Some(1));
+        assert!(found[0].message.starts_with("unknown field `a0`"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Nested where a list of names is expected, the first alias is refused.
+        let text = "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nenvironments:\n  - &a0 [x, x]\n  - [*a0, *a0]\n";
+        let found = problems(text);
+        assert_eq!(
+            found[0].key.as_deref(),
+            Some("environments[0]"),
+            "{found:?}"
+        );
+    }
+
+    /// The line is where the value was read, not the first line that holds the
+    /// same text (the search this replaced put the repeated `shop` on line 6).
+    #[test]
+    fn a_problem_names_the_line_of_its_value() {
+        let text = "name: shop\ngitops: flux\npolicy: kyverno\nprovider: docker\n\
+                    environments:\n  - shop\n  - shop\napplications:\n  - name: shop\n    image: shop\n    port: 0\n";
+        let found = problems(text);
+        let summary: Vec<(Option<usize>, Option<&str>, &str)> = found
+            .iter()
+            .map(|d| (d.line, d.key.as_deref(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    Some(7),
+                    Some("environments[1]"),
+                    "environment `shop` is listed twice"
+                ),
+                (
+                    Some(11),
+                    Some("applications[0].port"),
+                    "port `0` is out of range"
+                ),
+            ]
+        );
+        let found = problems(
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nclusters:\n  - name: one\n    environment: dev\n  - name: two\n    environment: dev\n    control_plane_nodes: 2\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, Some(10));
+        assert_eq!(
+            found[0].key.as_deref(),
+            Some("clusters[1].control_plane_nodes")
+        );
+    }
+
+    #[test]
+    fn a_missing_key_points_to_the_schema_the_binary_prints() {
+        let found = problems("name: acme\ngitops: flux\npolicy: kyverno\n");
+        assert_eq!(found[0].message, "missing field `provider`");
+        assert_eq!(
+            found[0].hint.as_deref(),
+            Some("add `provider`; `levelup config schema` lists every key")
+        );
+    }
 }

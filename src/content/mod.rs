@@ -3,10 +3,15 @@
 //! Every problem is reported as a [`Diagnostic`] naming the file, the line and the
 //! key, with a hint; loading collects all of them instead of stopping at the first.
 
+mod coverage;
 mod error;
+mod evidence;
 mod loader;
+mod needs;
 mod raw;
+mod skeleton;
 mod source;
+mod step;
 
 pub use crate::diagnostic::Diagnostic;
 pub use error::Error;

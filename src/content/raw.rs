@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
+use serde_saphyr::Spanned;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +62,8 @@ pub struct RawTopic {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStepFile {
-    pub steps: Vec<RawStep>,
+    /// Each step with its position: where it starts in the file.
+    pub steps: Vec<Spanned<RawStep>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -89,19 +89,19 @@ fn callbacks<'a>(
         if allowed.contains(CredentialType::SSH_KEY) {
             return Cred::ssh_key_from_agent(username.unwrap_or("git"));
         }
-        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            if let Some(token) = credentials.token {
-                if !credentials.token_may_go_to(url) {
-                    let host = scheme_and_host(url)
-                        .map(|(scheme, host)| format!("{scheme}://{host}"))
-                        .unwrap_or_else(|| "this remote".to_string());
-                    return Err(git2::Error::from_str(&format!(
-                        "levelup sends its GitHub token only over https to `{}`, not to `{host}`: use an SSH remote with an agent, or a remote on `{}`",
-                        credentials.token_host, credentials.token_host
-                    )));
-                }
-                return Cred::userpass_plaintext("x-access-token", token);
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            && let Some(token) = credentials.token
+        {
+            if !credentials.token_may_go_to(url) {
+                let host = scheme_and_host(url)
+                    .map(|(scheme, host)| format!("{scheme}://{host}"))
+                    .unwrap_or_else(|| "this remote".to_string());
+                return Err(git2::Error::from_str(&format!(
+                    "levelup sends its GitHub token only over https to `{}`, not to `{host}`: use an SSH remote with an agent, or a remote on `{}`",
+                    credentials.token_host, credentials.token_host
+                )));
             }
+            return Cred::userpass_plaintext("x-access-token", token);
         }
         Err(git2::Error::from_str(
             "no credentials for this remote: set GH_TOKEN, or use an SSH remote with an agent",

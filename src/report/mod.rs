@@ -35,7 +35,7 @@ pub enum Error {
     #[error("cannot serialize the plan as JSON")]
     Json(#[source] serde_json::Error),
     #[error("cannot serialize the plan as YAML")]
-    Yaml(#[source] serde_yaml_ng::Error),
+    Yaml(#[source] serde_saphyr::SerializeError),
 }
 
 /// The plan as text in `format`, in `language` where the pack has translations.
@@ -50,7 +50,7 @@ pub fn render(plan: &Plan<'_>, format: Format, language: &Language) -> Result<St
         }
         Format::Yaml => {
             let document = PlanDocument::new(plan, language);
-            serde_yaml_ng::to_string(&document).map_err(Error::Yaml)
+            crate::yaml::to_string(&document).map_err(Error::Yaml)
         }
     }
 }

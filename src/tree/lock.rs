@@ -10,16 +10,22 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
 use crate::repo_path::RepoPath;
-use crate::yaml;
+use crate::yaml::{self, Docs};
 
+/// The lock format this levelup writes, and the newest it reads.
 const FORMAT: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The highest level a lock may record; 0 is "nothing scaffolded yet".
+const MAX_LEVEL: i64 = 5;
+
+const HINT: &str = "the lock is written by levelup; restore it from git";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lock {
     pub format: u32,
     /// The level the scaffold has reached.
@@ -30,14 +36,49 @@ pub struct Lock {
     pub files: BTreeMap<String, LockEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockEntry {
     pub blueprint: String,
     pub version: String,
     /// SHA-256 of the text levelup wrote; the base text is stored under this name.
     pub sha256: String,
 }
+
+/// Only the `format` key, read before anything else: it decides how the rest is read.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Spanned<u32>,
+}
+
+/// Format 1 as written on disk, with the position of every value that is checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockV1 {
+    #[serde(rename = "format")]
+    _format: u32,
+    level: Spanned<i64>,
+    // Keys stay plain strings so that an error inside names them (`files.a.yaml`);
+    // a problem with a key is placed at the line of its value.
+    dimensions: BTreeMap<String, Spanned<i64>>,
+    files: BTreeMap<String, Spanned<EntryV1>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryV1 {
+    blueprint: String,
+    version: String,
+    sha256: Spanned<String>,
+}
+
+/// Reads the text of an older lock format into the current [`Lock`].
+type Migration = fn(&Path, &str) -> Result<Lock, Diagnostic>;
+
+/// Every older format levelup wrote, with the function that migrates it. Adding
+/// a format (file modes, say) is: bump [`FORMAT`], keep the old format's struct
+/// and its reading here as one entry, and test that an old lock migrates.
+/// Format 1 is the first, so there is none yet.
+const MIGRATIONS: &[(u32, Migration)] = &[];
 
 impl Lock {
     pub fn new(level: u8, dimensions: BTreeMap<String, u8>) -> Lock {
@@ -60,50 +101,116 @@ impl Lock {
     }
 
     /// Parses a lock. A lock is machine-written but lives in the repository, so
-    /// every path and hash in it is checked: an edited lock must not be able to
-    /// point levelup at a file outside `.levelup/base/` or outside the repository.
+    /// every level, path and hash in it is checked: an edited lock must not be
+    /// able to point levelup at a file outside `.levelup/base/` or outside the
+    /// repository, nor stand for a level that does not exist.
+    ///
+    /// `format` is read first: the current format is read directly, an older
+    /// one through its migration, and a newer one is refused.
     pub fn parse(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
-        let lock: Lock = yaml::parse(file.to_path_buf(), text)?;
-        let problem = |key: String, message: String| Diagnostic {
-            file: file.to_path_buf(),
-            line: yaml::find_line(text, 1, usize::MAX, |line| {
-                line.contains(key.rsplit('.').next().unwrap_or(&key))
-            }),
-            key: Some(key),
-            message,
-            hint: Some("the lock is written by levelup; restore it from git".to_string()),
-        };
-        if lock.format != FORMAT {
-            return Err(problem(
-                "format".to_string(),
-                format!("unknown lock format `{}`", lock.format),
-            ));
+        let format: FormatOnly = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
+        let version = format.format.value;
+        if version == FORMAT {
+            return parse_v1(file, text);
         }
-        for (path, entry) in &lock.files {
-            if RepoPath::new(path).is_err() || path == "levelup.yaml" {
-                return Err(problem(
-                    format!("files.{path}"),
-                    format!("`{path}` is not a file levelup may generate"),
-                ));
-            }
-            if !is_sha256(&entry.sha256) {
-                return Err(problem(
-                    format!("files.{path}.sha256"),
-                    format!("`{}` is not a SHA-256 digest", entry.sha256),
-                ));
-            }
+        if let Some((_, migrate)) = MIGRATIONS.iter().find(|(old, _)| *old == version) {
+            return migrate(file, text);
         }
-        Ok(lock)
+        let line = Some(line_of(&format.format));
+        Err(if version > FORMAT {
+            Diagnostic {
+                file: file.to_path_buf(),
+                line,
+                key: Some("format".to_string()),
+                message: format!("lock format `{version}` was written by a newer levelup"),
+                hint: Some(format!(
+                    "this levelup reads lock formats up to `{FORMAT}`; upgrade levelup"
+                )),
+            }
+        } else {
+            Diagnostic {
+                file: file.to_path_buf(),
+                line,
+                key: Some("format".to_string()),
+                message: format!("unknown lock format `{version}`"),
+                hint: Some(HINT.to_string()),
+            }
+        })
     }
 
     pub fn to_text(&self) -> String {
-        // Serializing plain maps, strings and numbers cannot fail.
-        let body = serde_yaml_ng::to_string(self).unwrap_or_default();
+        // Serializing plain maps, strings and numbers does not fail.
+        let body = yaml::to_string(self).unwrap_or_default();
         format!(
             "# Written by levelup: what it generated, so updates can merge your edits.\n\
              # Do not edit by hand; commit it with the files.\n{body}"
         )
     }
+}
+
+fn line_of<T>(value: &Spanned<T>) -> usize {
+    usize::try_from(value.referenced.line()).unwrap_or(0)
+}
+
+fn parse_v1(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
+    let raw: LockV1 = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
+    let problem = |key: String, line: usize, message: String| Diagnostic {
+        file: file.to_path_buf(),
+        line: Some(line).filter(|line| *line > 0),
+        key: Some(key),
+        message,
+        hint: Some(HINT.to_string()),
+    };
+    let level = |key: String, value: &Spanned<i64>| {
+        u8::try_from(value.value)
+            .ok()
+            .filter(|level| i64::from(*level) <= MAX_LEVEL)
+            .ok_or_else(|| {
+                problem(
+                    key,
+                    line_of(value),
+                    format!("level `{}` is outside 0–{MAX_LEVEL}", value.value),
+                )
+            })
+    };
+    let overall = level("level".to_string(), &raw.level)?;
+    let mut dimensions = BTreeMap::new();
+    for (name, value) in &raw.dimensions {
+        dimensions.insert(name.clone(), level(format!("dimensions.{name}"), value)?);
+    }
+    let mut files = BTreeMap::new();
+    for (path, entry) in raw.files {
+        let line = line_of(&entry);
+        let entry = entry.value;
+        if RepoPath::new(&path).is_err() || path == crate::config::FILE_NAME {
+            return Err(problem(
+                format!("files.{path}"),
+                line,
+                format!("`{path}` is not a file levelup may generate"),
+            ));
+        }
+        if !is_sha256(&entry.sha256.value) {
+            return Err(problem(
+                format!("files.{path}.sha256"),
+                line_of(&entry.sha256),
+                format!("`{}` is not a SHA-256 digest", entry.sha256.value),
+            ));
+        }
+        files.insert(
+            path,
+            LockEntry {
+                blueprint: entry.blueprint,
+                version: entry.version,
+                sha256: entry.sha256.value,
+            },
+        );
+    }
+    Ok(Lock {
+        format: FORMAT,
+        level: overall,
+        dimensions,
+        files,
+    })
 }
 
 /// Whether `text` is 64 lowercase hex digits.
@@ -172,6 +279,128 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    /// A valid lock's text with `from` replaced by `to`.
+    fn edited(from: &str, to: &str) -> String {
+        let mut lock = Lock::new(2, BTreeMap::from([("process".to_string(), 2)]));
+        lock.files.insert(
+            "a.yaml".to_string(),
+            LockEntry {
+                blueprint: "app".to_string(),
+                version: "1.0.0".to_string(),
+                sha256: sha256_hex(b"x"),
+            },
+        );
+        let text = lock.to_text();
+        assert!(text.contains(from), "`{from}` not in\n{text}");
+        text.replacen(from, to, 1)
+    }
+
+    fn rejected(text: &str) -> Diagnostic {
+        Lock::parse(Path::new(".levelup/lock.yaml"), text).expect_err("rejected")
+    }
+
+    /// The line of `text` that holds `needle`, 1-based.
+    fn line(text: &str, needle: &str) -> Option<usize> {
+        text.lines()
+            .position(|line| line.contains(needle))
+            .map(|index| index + 1)
+    }
+
+    #[test]
+    fn a_level_outside_0_to_5_is_an_error_naming_key_and_line() {
+        for (from, to, key, message) in [
+            ("level: 2", "level: 6", "level", "level `6` is outside 0–5"),
+            (
+                "level: 2",
+                "level: -1",
+                "level",
+                "level `-1` is outside 0–5",
+            ),
+            (
+                "process: 2",
+                "process: 9",
+                "dimensions.process",
+                "level `9` is outside 0–5",
+            ),
+        ] {
+            let text = edited(from, to);
+            let error = rejected(&text);
+            assert_eq!(error.file, Path::new(".levelup/lock.yaml"));
+            assert_eq!(error.key.as_deref(), Some(key), "{text}");
+            assert_eq!(error.message, message);
+            assert_eq!(error.line, line(&text, to), "{text}");
+            assert_eq!(error.hint.as_deref(), Some(HINT));
+        }
+        assert!(Lock::parse(Path::new("lock.yaml"), &edited("level: 2", "level: 0")).is_ok());
+        assert!(Lock::parse(Path::new("lock.yaml"), &edited("level: 2", "level: 5")).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_naming_key_and_line() {
+        for (from, to, key) in [
+            ("level: 2", "level: 2\nmodes: {}", None),
+            (
+                "blueprint: app",
+                "blueprint: app\n    mode: 0755",
+                Some("files.a.yaml"),
+            ),
+        ] {
+            let text = edited(from, to);
+            let error = rejected(&text);
+            assert!(
+                error.message.starts_with("unknown field `"),
+                "{}",
+                error.message
+            );
+            assert_eq!(error.key.as_deref(), key, "{text}");
+            let unknown = to.lines().last().expect("a line").trim();
+            assert_eq!(error.line, line(&text, unknown), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_hash_is_an_error_naming_key_and_line() {
+        let digest = sha256_hex(b"x");
+        for wrong in [&digest[..63], &digest.to_uppercase(), "sha256:abc"] {
+            let text = edited(&digest, wrong);
+            let error = rejected(&text);
+            assert_eq!(error.key.as_deref(), Some("files.a.yaml.sha256"));
+            assert_eq!(error.message, format!("`{wrong}` is not a SHA-256 digest"));
+            assert_eq!(error.line, line(&text, "sha256:"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_by_name() {
+        let text = edited("format: 1", "format: 2");
+        let error = rejected(&text);
+        assert_eq!(error.key.as_deref(), Some("format"));
+        assert_eq!(
+            error.message,
+            "lock format `2` was written by a newer levelup"
+        );
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("this levelup reads lock formats up to `1`; upgrade levelup")
+        );
+        assert_eq!(error.line, line(&text, "format: 2"));
+        // A newer format may have keys this levelup does not know: the format
+        // is reported, not the first unknown key.
+        let error = rejected(&edited("format: 1", "format: 7\nmodes: {}"));
+        assert_eq!(
+            error.message,
+            "lock format `7` was written by a newer levelup"
+        );
+        let error = rejected(&edited("format: 1", "format: 0"));
+        assert_eq!(error.message, "unknown lock format `0`");
+    }
+
+    #[test]
+    fn a_lock_without_format_is_an_error() {
+        let error = rejected(&edited("format: 1\n", ""));
+        assert_eq!(error.message, "missing field `format`");
     }
 
     #[test]

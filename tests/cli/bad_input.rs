@@ -169,3 +169,125 @@ fn a_missing_content_folder_is_invalid_input() {
         "error: `/nonexistent/pack` is not a content pack: it has no `pack.yaml`\n"
     );
 }
+
+/// A `--blueprints` folder whose targets name `.git` or `.levelup` the way a
+/// case-folding, dot-trimming, stream-reading, short-name or HFS+ file system
+/// would open them: `init` refuses before it creates anything.
+#[test]
+fn hostile_blueprints_cannot_reach_git_or_levelup_state() {
+    use crate::support::{copy_tree, fixture, home_with_git_identity, replace_in};
+    for (name, target, reason) in [
+        (
+            "git-case",
+            ".GIT/hooks/pre-commit",
+            "the path is inside `.git/` (`.GIT` names it on some file systems)",
+        ),
+        (
+            "git-short-name",
+            "GIT~1/hooks/pre-commit",
+            "the path is inside `.git/` (`GIT~1` names it on some file systems)",
+        ),
+        (
+            "git-trailing",
+            ".git. ./hooks/pre-commit",
+            "the path is inside `.git/` (`.git. .` names it on some file systems)",
+        ),
+        (
+            "git-stream",
+            ".git::$INDEX_ALLOCATION/hooks/pre-commit",
+            "the path is inside `.git/` (`.git::$INDEX_ALLOCATION` names it on some file systems)",
+        ),
+        (
+            "git-hfs",
+            ".g\u{200C}it/hooks/pre-commit",
+            "the path is inside `.git/` (`.g\\u{200c}it` names it on some file systems)",
+        ),
+        (
+            "state-case",
+            ".LevelUp/lock.yaml",
+            "`.levelup/` holds levelup's own state",
+        ),
+    ] {
+        let workspace = tempfile::tempdir().expect("temporary folder");
+        let home = workspace.path().join("home");
+        home_with_git_identity(&home);
+        let blueprints = workspace.path().join("blueprints");
+        copy_tree(
+            &fixture(&format!("blueprints/hostile/{name}")),
+            &blueprints.join(name),
+        );
+        let content = workspace.path().join("content");
+        copy_tree(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+            &content,
+        );
+        replace_in(
+            &content.join("steps/technology/level-1-platform.yaml"),
+            "blueprints: [repository]",
+            &format!("blueprints: [repository, {name}]"),
+        );
+        Test::new()
+            .arg("--blueprints")
+            .arg(&blueprints)
+            .arg("--content")
+            .arg(&content)
+            .args(["init", "platform", "--level", "1"])
+            .home(&home)
+            .current_dir(workspace.path())
+            .run()
+            .code(2)
+            .stdout_is("")
+            .stderr_is(&format!(
+                "error: blueprint `{name}` writes outside the repository: `{target}`: {reason}\n"
+            ));
+        assert!(
+            !workspace.path().join("platform").exists(),
+            "`{name}`: init wrote nothing"
+        );
+    }
+}
+
+/// `levelup config schema` prints the embedded JSON Schema of levelup.yaml.
+#[test]
+fn config_schema_prints_the_schema_of_levelup_yaml() {
+    let ran = Test::new().args(["config", "schema"]).run().code(0);
+    let schema: serde_json::Value =
+        serde_json::from_slice(&ran.0.stdout).expect("the schema is JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["title"], "levelup.yaml");
+    assert!(jsonschema::meta::is_valid(&schema));
+    assert_eq!(stderr(&ran.0), "");
+}
+
+/// A levelup.yaml error sends the user to documentation the installed binary
+/// has (`levelup config schema`, named in `init --help` too), not to a file of
+/// levelup's source tree.
+#[test]
+fn a_levelup_yaml_error_points_to_the_schema_command() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(
+        dir.path().join("levelup.yaml"),
+        "name: acme\ngitops: flux\npolicy: kyverno\n",
+    )
+    .expect("levelup.yaml");
+    let ran = Test::new()
+        .args(["apply", "--dry-run"])
+        .current_dir(dir.path())
+        .run()
+        .code(2);
+    let err = stderr(&ran.0).replace(&dir.path().display().to_string(), "<repo>");
+    assert_eq!(
+        err,
+        "error: <repo>/levelup.yaml:3: missing field `provider`\n  \
+         hint: add `provider`; `levelup config schema` lists every key\n\
+         error: `<repo>/levelup.yaml` is invalid: 1 problem\n"
+    );
+    let help = Test::new().args(["init", "--help"]).run().code(0);
+    assert!(
+        crate::support::stdout(&help.0).contains("`levelup config schema` prints every key"),
+        "init --help names the schema command"
+    );
+}

@@ -40,7 +40,7 @@ fn yaml_and_json_carry_the_same_document() {
     let json = run_on_fixture(&["plan", "--format", "json"]);
     let yaml = run_on_fixture(&["plan", "--format", "yaml"]);
     let from_json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
-    let from_yaml: serde_json::Value = serde_yaml_ng::from_slice(&yaml.stdout).expect("YAML");
+    let from_yaml: serde_json::Value = serde_saphyr::from_slice(&yaml.stdout).expect("YAML");
     assert_eq!(from_json, from_yaml);
 }
 

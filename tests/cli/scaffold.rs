@@ -291,7 +291,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: 1.1.0"), "{lock}");
+    assert!(lock.contains("version: \"1.1.0\""), "{lock}");
 }
 
 #[test]
