@@ -17,8 +17,8 @@ input gives the same verdict, because every check here depends only on the conte
 - helm lint/template and the render of a chart: once per distinct chart folder;
 - actionlint, the pin check and checkov github_actions: once per distinct `.github/` folder;
 - the rendered set of a repository (every apps/overlays/* built, every chart rendered, as in
-  scripts/validate) is keyed by the builds it is made of; each distinct set is materialised once, then
-  schema-checked, and scanned by trivy and checkov once.
+  scripts/validate) is keyed by the content of what was rendered; each distinct set is materialised
+  once, then schema-checked, and scanned by trivy and checkov once.
 
 A failure names every repository and file it affects: the folder names of the matrix are
 `gitops-policy-provider-level`, so each can be reproduced with one `levelup init`. Checks run in
@@ -382,7 +382,9 @@ class Matrix:
                     self.builds[key] = self.build(key, overlay)
                 parts.append((f"overlay-{overlay.name}.yaml", self.builds[key]))
             parts.extend((f"chart-{chart.name}.yaml", self.renders[tree_key(chart)]) for chart in repo.charts)
-            key = digest([f"{name}={result[2].name}" for name, result in parts])
+            # Keyed on what was rendered, not on its inputs: repositories that differ only where the
+            # render does not look (comments, files no overlay names) share one scan.
+            key = digest([f"{name}={result[0]}:{file_hash(result[2])}" for name, result in parts])
             sets[key] = parts
             self.rendered_sets.setdefault(key, []).append(repo)
         for number, (key, parts) in enumerate(sets.items(), start=1):
