@@ -2,6 +2,7 @@
 """Validates every Kubernetes object in the YAML files of a generated platform repository.
 
     python3 scripts/validate_manifests.py [-v] DIR      (-v: also list every valid object)
+    python3 scripts/validate_manifests.py DIR DIR...     (the matrix: see below)
 
 Run it with the Python of scripts/install-validators (scripts/validate puts it first on PATH).
 
@@ -21,7 +22,12 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
 
 When the schema folder is missing the CRD check is skipped with a loud warning, unless CI=true,
 where that is a failure. Each failure is reported with file, document number (1-based) and line,
-kind/name, and the validator's message. Exit code: 0 when every object is valid, 1 otherwise,
+kind/name, and the validator's message.
+
+With several DIRs (scripts/validate_matrix.py passes the 120 repositories of the matrix, or their
+distinct rendered sets) every file is parsed once per distinct content and every object validated
+once per distinct content and context, in one process; an identical failure is printed once,
+followed by `in: DIR-NAME...` naming every folder it occurs in. Exit code: 0 when every object is valid, 1 otherwise,
 2 on bad usage.
 """
 
@@ -314,42 +320,37 @@ def default_schema_folder() -> Path:
     return repo.parent / "shared" / "schemas" / "crds"
 
 
-def main(argv: list[str]) -> int:
-    args = argv[1:]
-    verbose = bool(args) and args[0] in ("-v", "--verbose")
-    if verbose:
-        args = args[1:]
-    if len(args) != 1 or args[0] in ("-h", "--help"):
-        sys.stderr.write("usage: validate_manifests.py [-v] DIR\n")
-        return 2
-    root = Path(args[0])
-    if not root.is_dir():
-        sys.stderr.write(f"validate_manifests: {root} is not a folder\n")
-        return 2
-    root = root.resolve()
+class Caches:
+    """What several DIRs share: parsed files by content, validation results by object and context.
+
+    A result depends only on the object and, for a Gatekeeper constraint, on the ConstraintTemplates
+    beside it, so the key is the object's canonical JSON plus that context; the messages are kept
+    without the file name, which is added back for each DIR."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[bytes, Any] = {}
+        self.results: dict[str, tuple[bool, list[str], str]] = {}
+
+
+def parse_file(path: Path, caches: Caches) -> Any:
+    """The documents of a file as [(line, obj)], or the YAML error; parsed once per content."""
+    data = path.read_bytes()
+    if data not in caches.parsed:
+        try:
+            caches.parsed[data] = load_documents(data.decode("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            caches.parsed[data] = error
+    return caches.parsed[data]
+
+
+def check_root(root: Path, schemas: CrdSchemas, builtin_groups: set[str], crd_check: bool, caches: Caches) -> tuple[Report, int]:
     report = Report(root)
-
-    schema_folder = Path(os.environ.get("LEVELUP_CRD_SCHEMAS") or default_schema_folder())
-    crd_check = schema_folder.is_dir()
-    if not crd_check:
-        banner = "!" * 78
-        if os.environ.get("CI") == "true":
-            report.failures.append(f"FAIL the CRD schema folder {schema_folder} does not exist (CI=true: no skipping)")
-        else:
-            sys.stderr.write(
-                f"{banner}\nWARNING: the CRD schema folder {schema_folder} does not exist: custom resources\n"
-                f"are NOT validated. Set LEVELUP_CRD_SCHEMAS or put shared/ beside the repository.\n{banner}\n"
-            )
-    schemas = CrdSchemas(schema_folder)
-    builtin_groups = known_builtin_groups()
-
     documents: list[Document] = []
     for path in yaml_files(root, report):
         rel = path.relative_to(root).as_posix()
-        try:
-            loaded = load_documents(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            report.fail(rel, "-", f"does not parse: {' '.join(str(error).split())}")
+        loaded = parse_file(path, caches)
+        if isinstance(loaded, Exception):
+            report.fail(rel, "-", f"does not parse: {' '.join(str(loaded).split())}")
             report.invalid += 1
             continue
         for index, (line, obj) in enumerate(loaded, start=1):
@@ -374,44 +375,117 @@ def main(argv: list[str]) -> int:
             report.skip(doc.where, doc.what, reason)
             continue
         group, version = split_api_version(obj["apiVersion"])
-        if group == GATEKEEPER_CONSTRAINTS:
-            ok = validate_constraint(doc, report, templates)
-            via = "parameters schema of its ConstraintTemplate"
-        elif is_builtin(group, builtin_groups):
-            ok = validate_builtin(doc, report)
-            via = f"kubernetes-validate {KUBERNETES_VERSION}, strict"
-        elif not crd_check:
+        if group not in (GATEKEEPER_CONSTRAINTS,) and not is_builtin(group, builtin_groups) and not crd_check:
             crd_skipped += 1
             report.skip(doc.where, doc.what, "custom resource: no schema folder")
             continue
-        else:
-            path, schema = schemas.get(group, version, obj["kind"])
-            if schema is None:
-                report.fail(
-                    doc.where,
-                    doc.what,
-                    f"no schema for {obj['kind']} {obj['apiVersion']}: {path} does not exist "
-                    "(a kind without a schema is a failure)",
-                )
-                ok = False
-            else:
-                ok = validate_with_schema(doc, report, schema, f"schema {group}/{path.name}")
-                via = f"schema {group}/{path.name}"
+        context = ""
+        if group == GATEKEEPER_CONSTRAINTS:
+            context = json.dumps([schema for _, schema in templates.get(obj["kind"], [])[:1]], sort_keys=True, default=str)
+            context += "|" + ",".join(f"{t.what} ({t.rel})" for t, _ in templates.get(obj["kind"], [])[:1])
+        key = json.dumps(obj, sort_keys=True, default=str) + "\0" + context
+        if key not in caches.results:
+            # Validate against a throwaway report, so that the messages can be reused for each DIR.
+            scratch = Report(root)
+            ok, via = validate_object(doc, scratch, templates, builtin_groups, schemas)
+            prefix = f"FAIL {doc.where} {doc.what}: "
+            caches.results[key] = (ok, [line[len(prefix):] if line.startswith(prefix) else line for line in scratch.failures], via)
+        ok, messages, via = caches.results[key]
+        for message in messages:
+            report.fail(doc.where, doc.what, message)
         if ok:
             report.valid += 1
             report.passes.append(f"ok   {doc.where} {doc.what}: {via}")
         else:
             report.invalid += 1
+    return report, crd_skipped
 
-    for line in report.skipped + (report.passes if verbose else []):
+
+def validate_object(doc: Document, report: Report, templates: dict, builtin_groups: set[str], schemas: CrdSchemas) -> tuple[bool, str]:
+    obj = doc.obj
+    group, version = split_api_version(obj["apiVersion"])
+    if group == GATEKEEPER_CONSTRAINTS:
+        return validate_constraint(doc, report, templates), "parameters schema of its ConstraintTemplate"
+    if is_builtin(group, builtin_groups):
+        return validate_builtin(doc, report), f"kubernetes-validate {KUBERNETES_VERSION}, strict"
+    path, schema = schemas.get(group, version, obj["kind"])
+    if schema is None:
+        report.fail(
+            doc.where,
+            doc.what,
+            f"no schema for {obj['kind']} {obj['apiVersion']}: {path} does not exist "
+            "(a kind without a schema is a failure)",
+        )
+        return False, ""
+    via = f"schema {group}/{path.name}"
+    return validate_with_schema(doc, report, schema, via), via
+
+
+def main(argv: list[str]) -> int:
+    args = argv[1:]
+    verbose = bool(args) and args[0] in ("-v", "--verbose")
+    if verbose:
+        args = args[1:]
+    if not args or args[0] in ("-h", "--help"):
+        sys.stderr.write("usage: validate_manifests.py [-v] DIR...\n")
+        return 2
+    for arg in args:
+        if not Path(arg).is_dir():
+            sys.stderr.write(f"validate_manifests: {arg} is not a folder\n")
+            return 2
+    roots = [Path(arg).resolve() for arg in args]
+
+    schema_folder = Path(os.environ.get("LEVELUP_CRD_SCHEMAS") or default_schema_folder())
+    crd_check = schema_folder.is_dir()
+    setup_failures = []
+    if not crd_check:
+        banner = "!" * 78
+        if os.environ.get("CI") == "true":
+            setup_failures.append(f"FAIL the CRD schema folder {schema_folder} does not exist (CI=true: no skipping)")
+        else:
+            sys.stderr.write(
+                f"{banner}\nWARNING: the CRD schema folder {schema_folder} does not exist: custom resources\n"
+                f"are NOT validated. Set LEVELUP_CRD_SCHEMAS or put shared/ beside the repository.\n{banner}\n"
+            )
+    schemas = CrdSchemas(schema_folder)
+    builtin_groups = known_builtin_groups()
+    caches = Caches()
+
+    if len(roots) == 1:
+        report, crd_skipped = check_root(roots[0], schemas, builtin_groups, crd_check, caches)
+        failures = setup_failures + report.failures
+        for line in report.skipped + (report.passes if verbose else []):
+            print(line)
+        for line in failures:
+            print(line)
+        summary = f"manifests: {report.valid} valid, {report.invalid} invalid, {len(report.skipped)} skipped"
+        if crd_skipped:
+            summary += f" (WARNING: {crd_skipped} custom resources NOT checked)"
+        print(summary)
+        return 1 if failures else 0
+
+    # The matrix: the same checks per DIR, failures grouped so that each is printed once with the
+    # folders (repository or rendered-set names) it occurs in.
+    where: dict[str, list[str]] = {}
+    valid = invalid = skipped = crd_skipped = 0
+    for root in roots:
+        report, crd = check_root(root, schemas, builtin_groups, crd_check, caches)
+        valid, invalid, skipped, crd_skipped = valid + report.valid, invalid + report.invalid, skipped + len(report.skipped), crd_skipped + crd
+        for line in report.failures:
+            where.setdefault(line, []).append(root.name)
+    for line in setup_failures:
         print(line)
-    for line in report.failures:
+    for line, names in where.items():
         print(line)
-    summary = f"manifests: {report.valid} valid, {report.invalid} invalid, {len(report.skipped)} skipped"
+        print(f"     in: {' '.join(names)}")
+    summary = (
+        f"manifests: {len(roots)} folders, {len(caches.parsed)} distinct files, {len(caches.results)} distinct objects checked; "
+        f"in all {valid} valid, {invalid} invalid, {skipped} skipped"
+    )
     if crd_skipped:
         summary += f" (WARNING: {crd_skipped} custom resources NOT checked)"
     print(summary)
-    return 1 if report.failures else 0
+    return 1 if where or setup_failures else 0
 
 
 if __name__ == "__main__":
