@@ -1215,3 +1215,25 @@ fn retries_are_bounded() {
     );
     assert_eq!(github.requests().len(), 4, "one try and three retries");
 }
+
+#[test]
+fn a_listing_that_links_back_to_itself_stops_with_an_error() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    github.inject(Fault::NextLink {
+        method: "GET",
+        path_suffix: "/labels",
+        next: format!(
+            "{}/repos/acme/platform/labels?per_page=100",
+            github.api_url()
+        ),
+    });
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: the listing /repos/acme/platform/labels?per_page=100 links back to a page already read: `/repos/acme/platform/labels?per_page=100`\n"
+    );
+    assert_eq!(github.requests().len(), 1, "the page is not read twice");
+    assert_eq!(github.write_count(), 0);
+}
