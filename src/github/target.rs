@@ -359,13 +359,26 @@ mod tests {
             "http://127.9.9.9/api/v3",
             "http://[::1]:9000",
             "http://localhost:1",
+            "HTTP://127.0.0.1:8080",
+            "http://user:secret@127.0.0.1:8080",
         ] {
             assert!(token_host(url).is_ok(), "{url}");
         }
+        assert_eq!(
+            token_host("HTTP://user@127.0.0.1:8080/api").as_deref(),
+            Ok("127.0.0.1"),
+            "userinfo and port are not part of the token's host"
+        );
         for url in [
             "http://ghe.example/api/v3",
             "http://10.0.0.1",
             "http://api.github.com",
+            "HTTP://ghe.example",
+            "http://127.0.0.1.evil.example:8080",
+            "http://localhost.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://127.0.0.1:8080@evil.example:8080",
+            "http://[::ffff:127.0.0.1]:8080",
         ] {
             assert_eq!(
                 token_host(url),
@@ -381,6 +394,13 @@ mod tests {
             token_host("not a url"),
             Err(Error::BadApiUrl { .. })
         ));
+        assert!(
+            matches!(
+                token_host("http://127.0.0.1:http/api"),
+                Err(Error::BadApiUrl { .. })
+            ),
+            "a port that is not a number"
+        );
     }
 
     #[test]

@@ -924,7 +924,10 @@ fn the_token_never_reaches_another_host() {
     let output = pr(&place, &repo, &github, "2");
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("levelup sends its GitHub token only over https to `127.0.0.1`, not to `http://127.0.0.2`"),
+        stderr(&output).contains(&format!(
+            "levelup sends its GitHub token only over https to `127.0.0.1`, not to `{}`",
+            recorder.url()
+        )),
         "{}",
         stderr(&output)
     );
@@ -1236,4 +1239,34 @@ fn a_listing_that_links_back_to_itself_stops_with_an_error() {
     );
     assert_eq!(github.requests().len(), 1, "the page is not read twice");
     assert_eq!(github.write_count(), 0);
+}
+
+#[test]
+fn a_git_remote_on_another_loopback_port_gets_no_token() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    let (repo, bare) = platform_with_remote(&place);
+    // Same host as the API (127.0.0.1), another port: another program.
+    let server = crate::git_http::GitHttpServer::start(&bare, Some(TOKEN));
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    place.git(&repo, &["remote", "set-url", "origin", &server.url()]);
+    let output = pr(&place, &repo, &github, "2");
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let origin = server
+        .url()
+        .rsplit_once('/')
+        .map(|(origin, _)| origin.to_string())
+        .unwrap_or_default();
+    assert!(
+        stderr(&output).contains(&format!(
+            "levelup sends its GitHub token only over https to `127.0.0.1`, not to `{origin}`"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        server.authorization_headers().is_empty(),
+        "the token went to another port: {:?}",
+        server.authorization_headers()
+    );
 }
