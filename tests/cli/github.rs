@@ -313,6 +313,15 @@ fn steps_that_leave_the_plan_are_reported_or_closed() {
         "only reported"
     );
 
+    let would_close = place.issues(
+        &github,
+        &["--from", "2", "--to", "3", "--close-removed", "--dry-run"],
+    );
+    assert_eq!(code(&would_close), 3, "closing is a change");
+    assert!(
+        github.issues().iter().all(|issue| issue["state"] == "open"),
+        "a dry run closes nothing"
+    );
     let closed = place.issues(&github, &["--from", "2", "--to", "3", "--close-removed"]);
     assert_eq!(code(&closed), 0, "{}", stderr(&closed));
     for issue in github
@@ -1075,6 +1084,12 @@ fn issues_keep_peoples_triage_and_find_issues_without_the_label() {
         "{}",
         stdout(&again)
     );
+    assert_eq!(github.issues()[0]["title"], "Our own wording");
+    let would_force = place.issues(
+        &github,
+        &["--from", "2", "--to", "3", "--force", "--dry-run"],
+    );
+    assert_eq!(code(&would_force), 3, "overwriting is a change");
     assert_eq!(github.issues()[0]["title"], "Our own wording");
     let forced = place.issues(&github, &["--from", "2", "--to", "3", "--force"]);
     assert_eq!(code(&forced), 0, "{}", stderr(&forced));
