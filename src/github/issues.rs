@@ -102,13 +102,9 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
         ..Outcome::default()
     };
 
-    ensure_labels(
-        client,
-        &label_specs(pack, &options.language),
-        options.dry_run,
-        &mut outcome,
-    )
-    .await?;
+    let specs = label_specs(pack, &options.language);
+    let owned_labels = reconcile::OwnedLabels::new(specs.iter().map(|spec| spec.name.as_str()));
+    ensure_labels(client, &specs, options.dry_run, &mut outcome).await?;
     let milestones = ensure_milestones(
         client,
         &plan,
@@ -128,13 +124,13 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
     // an issue whose label a person removed is found again, not duplicated.
     let mut existing = list_issues(client, Some(LABEL)).await?;
     let standing = |step: &str| standing(pack, options, step);
-    let mut decisions = reconcile::reconcile(&desired, &existing, &standing);
+    let mut decisions = reconcile::reconcile(&desired, &existing, &owned_labels, &standing);
     if decisions
         .iter()
         .any(|decision| matches!(decision, Decision::Create(_)))
     {
         existing = list_issues(client, None).await?;
-        decisions = reconcile::reconcile(&desired, &existing, &standing);
+        decisions = reconcile::reconcile(&desired, &existing, &owned_labels, &standing);
     }
 
     for decision in decisions {
