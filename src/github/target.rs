@@ -7,9 +7,10 @@
 //! Which host a token belongs to: the token is looked up for the host of the API
 //! URL (`api.github.com` counts as `github.com`; `https://HOST/api/v3` as `HOST`),
 //! so an explicit `--api-url` on another host never receives a github.com token,
-//! and git receives the token only for remotes on that same host. `http://` is
-//! accepted only for loopback addresses (the test servers); everything else
-//! must be `https://`.
+//! and git receives the token only for remotes on that same host (over https on
+//! the default port or the API's, over loopback http only on the API's port).
+//! `http://` is accepted only for loopback addresses (the test servers);
+//! everything else must be `https://`.
 
 use std::fmt;
 
