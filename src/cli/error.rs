@@ -151,6 +151,9 @@ impl Error {
             Error::GitHub(github_client::Error::CreationCap { .. }) => Some(
                 "GitHub allows 500 content-creating requests an hour: run the same command again later, it continues where this run stopped".to_string(),
             ),
+            Error::GitHub(github_client::Error::WaitTooLong { .. }) => Some(
+                "GitHub's rate limit resets within the hour: run the same command again later, it continues where this run stopped".to_string(),
+            ),
             Error::GitHub(github_client::Error::Uncertain { .. }) => Some(
                 "run the same command again: it finds what was stored and creates nothing twice".to_string(),
             ),

@@ -1,6 +1,7 @@
 //! The level-up branch: fetch, commit a change set on top of a commit without
 //! touching the working tree, and push without force; and which remote may
-//! receive the token (https to the token's own host, or loopback http for tests).
+//! receive the token (https to the token's own host, or loopback http to the
+//! API's own port, for tests).
 
 use std::path::Path;
 
@@ -18,20 +19,60 @@ pub struct Credentials<'a> {
     pub token: Option<&'a str>,
     /// The host the token belongs to; no other remote receives it.
     pub token_host: &'a str,
+    /// The API URL the token was resolved for: its port is the only one a
+    /// plain-http remote may use, and one an https remote may use besides 443.
+    pub api_url: &'a str,
 }
 
 impl Credentials<'_> {
     /// Whether the remote at `url` may receive the token: over `https` to the
-    /// token's host, or over `http` when that host is a loopback address.
+    /// token's host on the default port or the API's port, or over `http` when
+    /// that host is a loopback address and the port is the API's own (another
+    /// port on loopback is another program).
     pub fn token_may_go_to(&self, url: &str) -> bool {
-        let Some((scheme, host)) = scheme_and_host(url) else {
+        let Some(remote) = authority(url) else {
             return false;
         };
-        let same_host = host.eq_ignore_ascii_case(self.token_host);
-        match scheme.as_str() {
-            "https" => same_host,
-            "http" => same_host && is_loopback(&host),
+        if !remote.host.eq_ignore_ascii_case(self.token_host) {
+            return false;
+        }
+        let api_port = authority(self.api_url).and_then(|api| api.port());
+        match remote.scheme.as_str() {
+            "https" => remote.port() == Some(443) || remote.port() == api_port,
+            "http" => is_loopback(&remote.host) && remote.port() == api_port,
             _ => false,
+        }
+    }
+}
+
+/// A URL's scheme, lowercase host and explicit port.
+#[derive(Debug, PartialEq, Eq)]
+struct Authority {
+    scheme: String,
+    host: String,
+    explicit_port: Option<u16>,
+}
+
+impl Authority {
+    /// The port, the scheme's default when none is written.
+    fn port(&self) -> Option<u16> {
+        self.explicit_port.or(match self.scheme.as_str() {
+            "https" => Some(443),
+            "http" => Some(80),
+            _ => None,
+        })
+    }
+
+    /// `scheme://host[:port]`, for messages.
+    fn origin(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.explicit_port {
+            Some(port) => format!("{}://{host}:{port}", self.scheme),
+            None => format!("{}://{host}", self.scheme),
         }
     }
 }
@@ -40,6 +81,11 @@ impl Credentials<'_> {
 /// or `ssh` and the host of an scp-like `[USER@]HOST:PATH`. Brackets of an IPv6
 /// address are removed.
 pub fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    authority(url).map(|authority| (authority.scheme, authority.host))
+}
+
+/// The parts of a URL that say where it goes; `None` when the port is not a number.
+fn authority(url: &str) -> Option<Authority> {
     let url = url.trim();
     let (scheme, authority) = match url.split_once("://") {
         Some((scheme, rest)) => {
@@ -55,15 +101,27 @@ pub fn scheme_and_host(url: &str) -> Option<(String, String)> {
         }
     };
     let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = if let Some(rest) = host_port.strip_prefix('[') {
-        rest.split(']').next().unwrap_or_default()
+    let (host, port) = if let Some(rest) = host_port.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        (host, after.strip_prefix(':'))
     } else {
-        host_port.split(':').next().unwrap_or_default()
+        match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
     };
     if host.is_empty() || scheme.is_empty() {
         return None;
     }
-    Some((scheme, host.to_ascii_lowercase()))
+    let explicit_port = match port {
+        Some(port) if !port.is_empty() => Some(port.parse::<u16>().ok()?),
+        _ => None,
+    };
+    Some(Authority {
+        scheme,
+        host: host.to_ascii_lowercase(),
+        explicit_port,
+    })
 }
 
 /// Whether `host` is a loopback address: `localhost`, 127.0.0.0/8 or `::1`.
@@ -93,8 +151,8 @@ fn callbacks<'a>(
             && let Some(token) = credentials.token
         {
             if !credentials.token_may_go_to(url) {
-                let host = scheme_and_host(url)
-                    .map(|(scheme, host)| format!("{scheme}://{host}"))
+                let host = authority(url)
+                    .map(|authority| authority.origin())
                     .unwrap_or_else(|| "this remote".to_string());
                 return Err(git2::Error::from_str(&format!(
                     "levelup sends its GitHub token only over https to `{}`, not to `{host}`: use an SSH remote with an agent, or a remote on `{}`",
@@ -294,33 +352,67 @@ pub fn push(
 mod tests {
     use super::*;
 
-    fn for_host(host: &str) -> Credentials<'_> {
+    fn for_api<'a>(host: &'a str, api_url: &'a str) -> Credentials<'a> {
         Credentials {
             token: Some("t"),
             token_host: host,
+            api_url,
         }
     }
 
     #[test]
     fn the_token_goes_only_over_https_to_its_own_host() {
-        let github = for_host("github.com");
+        let github = for_api("github.com", "https://api.github.com");
         assert!(github.token_may_go_to("https://github.com/acme/platform.git"));
         assert!(github.token_may_go_to("https://user@GitHub.com:443/acme/platform"));
+        assert!(github.token_may_go_to("HTTPS://github.com/acme/platform"));
         assert!(!github.token_may_go_to("http://github.com/acme/platform.git"));
         assert!(!github.token_may_go_to("https://evil.example/acme/platform.git"));
         assert!(!github.token_may_go_to("https://github.com.evil.example/a/b"));
+        assert!(!github.token_may_go_to("https://github.com@evil.example/a/b"));
+        assert!(!github.token_may_go_to("https://github.com:8443/acme/platform"));
+        assert!(!github.token_may_go_to("https://github.com:x/acme/platform"));
         assert!(!github.token_may_go_to("ssh://git@github.com/acme/platform.git"));
         assert!(!github.token_may_go_to("git@github.com:acme/platform.git"));
         assert!(!github.token_may_go_to("/srv/git/platform.git"));
+        let enterprise = for_api("ghe.example", "https://ghe.example:8443/api/v3");
+        assert!(enterprise.token_may_go_to("https://ghe.example:8443/a/b.git"));
+        assert!(enterprise.token_may_go_to("https://ghe.example/a/b.git"));
+        assert!(!enterprise.token_may_go_to("https://ghe.example:9443/a/b.git"));
     }
 
     #[test]
-    fn plain_http_only_to_the_same_loopback_host() {
-        let loopback = for_host("127.0.0.1");
+    fn plain_http_only_to_the_same_loopback_host_and_port() {
+        let loopback = for_api("127.0.0.1", "http://127.0.0.1:8080/api/v3");
         assert!(loopback.token_may_go_to("http://127.0.0.1:8080/origin.git"));
+        assert!(loopback.token_may_go_to("HTTP://x-access-token@127.0.0.1:8080/origin.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.1:9999/origin.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.1/origin.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.1:99999/origin.git"));
         assert!(!loopback.token_may_go_to("http://127.0.0.2:8080/origin.git"));
         assert!(!loopback.token_may_go_to("http://localhost:8080/origin.git"));
-        assert!(!for_host("ghe.example").token_may_go_to("http://ghe.example/a/b.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.1.evil.example:8080/o.git"));
+        assert!(!loopback.token_may_go_to("http://127.0.0.1:8080@evil.example:8080/o.git"));
+        assert!(!loopback.token_may_go_to("http://[::ffff:127.0.0.1]:8080/origin.git"));
+        let six = for_api("::1", "http://[::1]:8080");
+        assert!(six.token_may_go_to("http://[::1]:8080/origin.git"));
+        assert!(!six.token_may_go_to("http://[::1]:8081/origin.git"));
+        assert!(
+            !for_api("ghe.example", "http://ghe.example")
+                .token_may_go_to("http://ghe.example/a/b.git")
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_remote_with_its_port() {
+        assert_eq!(
+            authority("http://u:p@127.0.0.1:9999/x.git").map(|a| a.origin()),
+            Some("http://127.0.0.1:9999".to_string())
+        );
+        assert_eq!(
+            authority("https://[::1]/x").map(|a| a.origin()),
+            Some("https://[::1]".to_string())
+        );
     }
 
     #[test]

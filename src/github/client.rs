@@ -9,6 +9,8 @@
 //!   what it wanted to create before trying again.
 //! - Before GitHub's hourly cap on content-creating requests, the client stops
 //!   with [`Error::CreationCap`]: a later run resumes where this one stopped.
+//! - Waiting is bounded for the whole run ([`WAIT_BUDGET`]), and a listing stops
+//!   at [`MAX_PAGES`] pages or at a page it already read.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,8 +26,11 @@ use crate::progress::Reporter;
 
 /// GitHub allows 500 content-creating requests an hour; stop a little before.
 pub const CREATION_CAP: usize = 480;
-/// The longest levelup waits for a rate limit before giving up (GitHub's window is an hour).
-const MAX_WAIT: Duration = Duration::from_secs(3600);
+/// How long one run waits for rate limits in all, before giving up (GitHub's
+/// window is an hour): each wait, before sending or after an answer, counts.
+pub const WAIT_BUDGET: Duration = Duration::from_secs(3600);
+/// The most pages levelup reads of one listing (100 items each).
+pub const MAX_PAGES: usize = 1000;
 /// Retries of a read after a 5xx or a timeout.
 const READ_RETRIES: u32 = 3;
 /// Rate-limit waits for one request before levelup gives up on it.
@@ -58,8 +63,19 @@ pub enum Error {
     },
     #[error("stopped after {created} content-creating requests, before GitHub's hourly limit")]
     CreationCap { created: usize },
-    #[error("GitHub asks to wait {seconds}s, longer than levelup waits")]
-    WaitTooLong { seconds: u64 },
+    #[error(
+        "GitHub asks to wait {seconds}s more, after {waited}s of waiting: beyond the {budget}s levelup waits in one run"
+    )]
+    WaitTooLong {
+        seconds: u64,
+        /// Seconds this run already waited.
+        waited: u64,
+        budget: u64,
+    },
+    #[error("the listing {path} links back to a page already read: `{page}`")]
+    RepeatedPage { path: String, page: String },
+    #[error("the listing {path} has more than {pages} pages: levelup stops there")]
+    TooManyPages { path: String, pages: usize },
     #[error("GitHub still limits {method} {path} after {waits} waits")]
     StillLimited {
         method: String,
@@ -102,6 +118,10 @@ pub struct Client<'p> {
     creation_cap: usize,
     /// Set when a response said no requests remain until this time (Unix seconds).
     blocked_until: Option<u64>,
+    /// Time spent waiting for rate limits so far, and how much this run may.
+    waited: Duration,
+    wait_budget: Duration,
+    max_pages: usize,
     jitter: Jitter,
 }
 
@@ -151,8 +171,23 @@ impl<'p> Client<'p> {
             created: 0,
             creation_cap: CREATION_CAP,
             blocked_until: None,
+            waited: Duration::ZERO,
+            wait_budget: WAIT_BUDGET,
+            max_pages: MAX_PAGES,
             jitter: Jitter::seeded(),
         })
+    }
+
+    /// Waits at most `budget` in all for rate limits instead of [`WAIT_BUDGET`].
+    pub fn with_wait_budget(mut self, budget: Duration) -> Client<'p> {
+        self.wait_budget = budget;
+        self
+    }
+
+    /// Reads at most `pages` pages of one listing instead of [`MAX_PAGES`].
+    pub fn with_max_pages(mut self, pages: usize) -> Client<'p> {
+        self.max_pages = pages;
+        self
     }
 
     /// Stops content creation after `cap` requests instead of [`CREATION_CAP`].
@@ -182,12 +217,16 @@ impl<'p> Client<'p> {
     }
 
     /// Every item of a paginated list, following `Link: <...>; rel="next"` as long
-    /// as it stays under the API URL.
+    /// as it stays under the API URL, never to a page already read and for at
+    /// most [`MAX_PAGES`] pages.
     pub async fn list<T: DeserializeOwned>(&mut self, path: &str) -> Result<Vec<T>, Error> {
         let separator = if path.contains('?') { '&' } else { '?' };
-        let mut next = Some(format!("{path}{separator}per_page=100"));
+        let first = format!("{path}{separator}per_page=100");
+        let mut pages = Pages::new(&first, self.max_pages);
+        let mut next = Some(first);
         let mut items = Vec::new();
         while let Some(path) = next.take() {
+            pages.admit(&path)?;
             let response = self.request(Method::GET, &path, None).await?;
             let page: Vec<T> = decode(&Method::GET, &path, &response.text)?;
             items.extend(page);
@@ -285,11 +324,6 @@ impl<'p> Client<'p> {
                 .and_then(|error| error.message.clone())
                 .unwrap_or_default();
             if let Some(wait) = rate_limit_wait(status, &response.headers, &message, unix_now()) {
-                if wait > MAX_WAIT {
-                    return Err(Error::WaitTooLong {
-                        seconds: wait.as_secs(),
-                    });
-                }
                 waits += 1;
                 if waits > RATE_LIMIT_WAITS {
                     return Err(Error::StillLimited {
@@ -298,6 +332,7 @@ impl<'p> Client<'p> {
                         waits: RATE_LIMIT_WAITS,
                     });
                 }
+                self.spend(wait)?;
                 self.progress.waiting(wait.as_secs(), "GitHub's rate limit");
                 sleep(wait).await;
                 continue; // GitHub did not act on a rate-limited request
@@ -383,19 +418,75 @@ impl<'p> Client<'p> {
     }
 
     async fn wait_for_limits(&mut self) -> Result<(), Error> {
-        if let Some(until) = self.blocked_until.take() {
-            let wait = Duration::from_secs(until.saturating_sub(unix_now()));
-            if wait > MAX_WAIT {
-                return Err(Error::WaitTooLong {
-                    seconds: wait.as_secs(),
-                });
-            }
-            if !wait.is_zero() {
-                self.progress
-                    .waiting(wait.as_secs(), "GitHub's hourly request limit");
-                sleep(wait.saturating_add(Duration::from_secs(1))).await;
-            }
+        if let Some(wait) = self.wait_before_sending(unix_now())? {
+            self.progress
+                .waiting(wait.as_secs(), "GitHub's hourly request limit");
+            sleep(wait).await;
         }
+        Ok(())
+    }
+
+    /// How long to wait before the next request, when a response said no requests
+    /// remain until a reset after `now`: that wait is charged to the budget.
+    fn wait_before_sending(&mut self, now: u64) -> Result<Option<Duration>, Error> {
+        let Some(until) = self.blocked_until.take() else {
+            return Ok(None);
+        };
+        let seconds = until.saturating_sub(now);
+        if seconds == 0 {
+            return Ok(None);
+        }
+        let wait = Duration::from_secs(seconds.saturating_add(1));
+        self.spend(wait)?;
+        Ok(Some(wait))
+    }
+
+    /// Charges `wait` to the run's wait budget, or fails when it would exceed it.
+    fn spend(&mut self, wait: Duration) -> Result<(), Error> {
+        let total = self.waited.saturating_add(wait);
+        if total > self.wait_budget {
+            return Err(Error::WaitTooLong {
+                seconds: wait.as_secs(),
+                waited: self.waited.as_secs(),
+                budget: self.wait_budget.as_secs(),
+            });
+        }
+        self.waited = total;
+        Ok(())
+    }
+}
+
+/// The pages one listing has read: a page is read once, and at most `limit` of them.
+struct Pages {
+    listing: String,
+    seen: std::collections::HashSet<String>,
+    limit: usize,
+}
+
+impl Pages {
+    fn new(listing: &str, limit: usize) -> Pages {
+        Pages {
+            listing: listing.to_string(),
+            seen: std::collections::HashSet::new(),
+            limit,
+        }
+    }
+
+    /// Whether `page` may be read next.
+    fn admit(&mut self, page: &str) -> Result<(), Error> {
+        if self.seen.contains(page) {
+            return Err(Error::RepeatedPage {
+                path: self.listing.clone(),
+                page: page.to_string(),
+            });
+        }
+        if self.seen.len() >= self.limit {
+            return Err(Error::TooManyPages {
+                path: self.listing.clone(),
+                pages: self.limit,
+            });
+        }
+        self.seen.insert(page.to_string());
         Ok(())
     }
 }
@@ -602,7 +693,7 @@ mod tests {
             now,
         )
         .expect("a wait");
-        assert!(reset > MAX_WAIT, "too long to wait: levelup gives up");
+        assert!(reset > WAIT_BUDGET, "too long to wait: levelup gives up");
         let garbage = rate_limit_wait(
             StatusCode::FORBIDDEN,
             &headers(&[
@@ -614,6 +705,86 @@ mod tests {
             now,
         );
         assert_eq!(garbage, None, "an unreadable reset is no rate limit");
+    }
+
+    fn client_for_tests<'p>(silent: &'p crate::progress::Silent) -> Client<'p> {
+        let target = Target {
+            host: "github.com".into(),
+            api_url: "https://api.github.com".into(),
+            repo: super::super::target::RepoName {
+                owner: "a".into(),
+                name: "b".into(),
+            },
+            token: super::super::target::Token::new("t"),
+            token_host: "github.com".into(),
+        };
+        Client::new(&target, Duration::ZERO, silent).expect("client")
+    }
+
+    #[test]
+    fn waits_add_up_to_one_budget_for_the_whole_run() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _inside = runtime.enter(); // octocrab starts a task when built
+        let silent = crate::progress::Silent;
+        let mut client = client_for_tests(&silent).with_wait_budget(Duration::from_secs(100));
+        assert!(client.spend(Duration::from_secs(60)).is_ok());
+        let error = client
+            .spend(Duration::from_secs(60))
+            .expect_err("120s is over the budget");
+        assert!(
+            matches!(
+                error,
+                Error::WaitTooLong {
+                    seconds: 60,
+                    waited: 60,
+                    budget: 100
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "GitHub asks to wait 60s more, after 60s of waiting: beyond the 100s levelup waits in one run"
+        );
+        // A wait before sending counts too.
+        let now = 1_700_000_000;
+        client.blocked_until = Some(now + 30);
+        assert_eq!(
+            client.wait_before_sending(now).expect("within budget"),
+            Some(Duration::from_secs(31))
+        );
+        client.blocked_until = Some(now + 30);
+        assert!(matches!(
+            client.wait_before_sending(now),
+            Err(Error::WaitTooLong { waited: 91, .. })
+        ));
+        assert_eq!(client_for_tests(&silent).wait_budget, WAIT_BUDGET);
+    }
+
+    #[test]
+    fn a_listing_reads_each_page_once_and_a_bounded_number_of_pages() {
+        let mut pages = Pages::new("/repos/a/b/issues?per_page=100", 3);
+        assert!(pages.admit("/repos/a/b/issues?per_page=100").is_ok());
+        assert!(pages.admit("/repos/a/b/issues?per_page=100&page=2").is_ok());
+        let repeated = pages
+            .admit("/repos/a/b/issues?per_page=100")
+            .expect_err("a page already read");
+        assert_eq!(
+            repeated.to_string(),
+            "the listing /repos/a/b/issues?per_page=100 links back to a page already read: `/repos/a/b/issues?per_page=100`"
+        );
+        assert!(pages.admit("/repos/a/b/issues?per_page=100&page=3").is_ok());
+        let many = pages
+            .admit("/repos/a/b/issues?per_page=100&page=4")
+            .expect_err("over the cap");
+        assert_eq!(
+            many.to_string(),
+            "the listing /repos/a/b/issues?per_page=100 has more than 3 pages: levelup stops there"
+        );
+        assert_eq!(MAX_PAGES, 1000);
     }
 
     #[test]
@@ -661,7 +832,10 @@ mod tests {
             remaining in proptest::option::of(header_value()),
             reset in proptest::option::of(header_value()),
             message in ".{0,40}",
-            now in any::<u64>(),
+            now in prop_oneof![any::<u64>(), 1_600_000_000u64..2_000_000_000],
+            exhausted in any::<bool>(),
+            reset_in in prop_oneof![Just(0u64), 0u64..8000, any::<u64>()],
+            budget in prop_oneof![Just(3600u64), 0u64..8000],
         ) {
             let mut map = HeaderMap::new();
             for (name, value) in [("retry-after", retry_after), ("x-ratelimit-remaining", remaining), ("x-ratelimit-reset", reset)] {
@@ -671,21 +845,41 @@ mod tests {
             }
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
             let _ = rate_limit_wait(status, &map, &message, now);
+            if exhausted {
+                map.insert("x-ratelimit-remaining", "0".parse().expect("header"));
+                map.insert("x-ratelimit-reset", now.saturating_add(reset_in).to_string().parse().expect("header"));
+            }
             let silent = crate::progress::Silent;
-            let target = Target {
-                host: "github.com".into(),
-                api_url: "https://api.github.com".into(),
-                repo: super::super::target::RepoName { owner: "a".into(), name: "b".into() },
-                token: super::super::target::Token::new("t"),
-                token_host: "github.com".into(),
-            };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
-                let mut client = Client::new(&target, Duration::ZERO, &silent).expect("client");
+                let mut client = client_for_tests(&silent).with_wait_budget(Duration::from_secs(budget));
                 client.note_limits(&map);
-                // A reset in the past or within the hour waits at most that long; later is an error.
-                if client.blocked_until.is_some_and(|until| until.saturating_sub(unix_now()) == 0) {
-                    prop_assert!(client.wait_for_limits().await.is_ok());
+                let Some(until) = client.blocked_until else {
+                    prop_assert!(client.wait_before_sending(now).expect("no wait").is_none());
+                    return Ok(());
+                };
+                prop_assert!(!exhausted || until == now.saturating_add(reset_in));
+                // A reset in the past waits nothing; one within the budget waits until
+                // just after it, charged; one beyond is an error that waits nothing.
+                let wanted = until.saturating_sub(now);
+                let charged = wanted.saturating_add(1);
+                for round in 1..=2u64 {
+                    client.note_limits(&map);
+                    let spent = client.waited;
+                    match client.wait_before_sending(now) {
+                        Ok(None) => prop_assert_eq!(wanted, 0),
+                        Ok(Some(wait)) => {
+                            prop_assert_eq!(wait, Duration::from_secs(charged));
+                            prop_assert!(charged.saturating_mul(round) <= budget);
+                            prop_assert_eq!(client.waited, Duration::from_secs(charged * round));
+                        }
+                        Err(Error::WaitTooLong { seconds, waited, budget: limit }) => {
+                            prop_assert_eq!((seconds, waited, limit), (charged, spent.as_secs(), budget));
+                            prop_assert!(charged.saturating_mul(round) > budget);
+                            prop_assert_eq!(client.waited, spent, "an error waits nothing");
+                        }
+                        Err(other) => prop_assert!(false, "{other}"),
+                    }
                 }
                 Ok(())
             })?;

@@ -102,13 +102,9 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
         ..Outcome::default()
     };
 
-    ensure_labels(
-        client,
-        &label_specs(pack, &options.language),
-        options.dry_run,
-        &mut outcome,
-    )
-    .await?;
+    let specs = label_specs(pack, &options.language);
+    let owned_labels = reconcile::OwnedLabels::new(specs.iter().map(|spec| spec.name.as_str()));
+    ensure_labels(client, &specs, options.dry_run, &mut outcome).await?;
     let milestones = ensure_milestones(
         client,
         &plan,
@@ -128,13 +124,13 @@ pub async fn run(client: &mut Client<'_>, options: &Options<'_>) -> Result<Outco
     // an issue whose label a person removed is found again, not duplicated.
     let mut existing = list_issues(client, Some(LABEL)).await?;
     let standing = |step: &str| standing(pack, options, step);
-    let mut decisions = reconcile::reconcile(&desired, &existing, &standing);
+    let mut decisions = reconcile::reconcile(&desired, &existing, &owned_labels, &standing);
     if decisions
         .iter()
         .any(|decision| matches!(decision, Decision::Create(_)))
     {
         existing = list_issues(client, None).await?;
-        decisions = reconcile::reconcile(&desired, &existing, &standing);
+        decisions = reconcile::reconcile(&desired, &existing, &owned_labels, &standing);
     }
 
     for decision in decisions {
@@ -494,14 +490,21 @@ fn desired_issue(pack: &Pack, step: &Step, options: &Options<'_>) -> Desired {
 
 /// What levelup sends for an issue: title, body, labels and milestone; never
 /// `assignees`, which belong to the people triaging. `desired.labels` already
-/// holds the person's labels next to levelup's (see the reconcile).
+/// holds the person's labels next to levelup's (see the reconcile). A milestone
+/// whose number is unknown (its creation was uncertain) is left out, never sent
+/// as `null`, which would clear the issue's milestone.
 fn issue_payload(desired: &Desired, milestones: &BTreeMap<String, u64>) -> Value {
-    json!({
+    let mut payload = json!({
         "title": desired.title,
         "body": desired.body,
         "labels": desired.labels,
-        "milestone": milestones.get(&desired.milestone),
-    })
+    });
+    if let (Some(number), Some(object)) =
+        (milestones.get(&desired.milestone), payload.as_object_mut())
+    {
+        object.insert("milestone".to_string(), json!(number));
+    }
+    payload
 }
 
 async fn create_issue(
@@ -598,46 +601,66 @@ mod tests {
         assert_eq!(label_path("a b/ü"), "/labels/a%20b%2F%C3%BC");
     }
 
-    #[test]
-    fn an_update_never_sends_assignees() {
-        let desired = Desired {
-            step: "a.b.c".into(),
-            title: "T".into(),
-            body: "B".into(),
-            labels: vec!["levelup".into(), "triage".into()],
-            milestone: "Level 2".into(),
-        };
-        let payload = issue_payload(&desired, &BTreeMap::from([("Level 2".to_string(), 4)]));
+    fn payload_keys(payload: &Value) -> Vec<&str> {
         let mut keys: Vec<&str> = payload
             .as_object()
             .map(|object| object.keys().map(String::as_str).collect())
             .unwrap_or_default();
         keys.sort_unstable();
-        assert_eq!(keys, ["body", "labels", "milestone", "title"]);
-        assert_eq!(payload["labels"], json!(["levelup", "triage"]));
+        keys
     }
 
     #[test]
-    fn only_label_and_milestone_changes_count_as_changes() {
-        assert!(!Outcome::default().has_changes());
-        let only_labels = Outcome {
-            labels_updated: vec!["levelup".into()],
-            ..Outcome::default()
+    fn a_milestone_whose_number_is_unknown_is_left_out_not_cleared() {
+        let desired = Desired {
+            step: "a.b.c".into(),
+            title: "T".into(),
+            body: "B".into(),
+            labels: vec!["levelup".into(), "levelup:level-2-operate".into()],
+            milestone: "Level 2: Operate".into(),
         };
-        assert!(only_labels.has_changes());
-        let only_milestones = Outcome {
-            milestones_updated: vec!["Level 3".into()],
-            ..Outcome::default()
-        };
-        assert!(only_milestones.has_changes());
-        let only_reported = Outcome {
-            unchanged: 3,
-            edited: vec![IssueRef {
+        let known = payload_for(
+            &desired,
+            &BTreeMap::from([(Level::new(2).expect("level"), 4)]),
+        );
+        assert_eq!(known["milestone"], json!(4));
+        let unknown = payload_for(&desired, &BTreeMap::new());
+        assert_eq!(payload_keys(&unknown), ["body", "labels", "title"]);
+    }
+
+    #[test]
+    fn every_change_and_only_a_change_counts() {
+        let one = || {
+            vec![IssueRef {
                 step: "a".into(),
                 number: Some(1),
                 title: "t".into(),
                 edited: vec!["title"],
-            }],
+            }]
+        };
+        let name = || vec!["x".to_string()];
+        type Set = fn(&mut Outcome, Vec<IssueRef>, Vec<String>);
+        let changes: [(&str, Set); 8] = [
+            ("labels_created", |o, _, n| o.labels_created = n),
+            ("labels_updated", |o, _, n| o.labels_updated = n),
+            ("milestones_created", |o, _, n| o.milestones_created = n),
+            ("milestones_updated", |o, _, n| o.milestones_updated = n),
+            ("created", |o, i, _| o.created = i),
+            ("updated", |o, i, _| o.updated = i),
+            ("overwritten", |o, i, _| o.overwritten = i),
+            ("closed", |o, i, _| o.closed = i),
+        ];
+        assert!(!Outcome::default().has_changes());
+        for (field, set) in changes {
+            let mut outcome = Outcome::default();
+            set(&mut outcome, one(), name());
+            assert!(outcome.has_changes(), "{field} alone is a change");
+        }
+        let only_reported = Outcome {
+            unchanged: 3,
+            edited: one(),
+            removed: one(),
+            writes: 0,
             ..Outcome::default()
         };
         assert!(!only_reported.has_changes());

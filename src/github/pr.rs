@@ -81,6 +81,7 @@ pub async fn run(request: &Request<'_>, progress: &dyn Reporter) -> Result<PrOut
     let credentials = git::Credentials {
         token: Some(target.token.expose()),
         token_host: &target.token_host,
+        api_url: &target.api_url,
     };
     let language = Language::new(config.language.clone());
     let branch = branch(to);

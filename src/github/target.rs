@@ -7,9 +7,10 @@
 //! Which host a token belongs to: the token is looked up for the host of the API
 //! URL (`api.github.com` counts as `github.com`; `https://HOST/api/v3` as `HOST`),
 //! so an explicit `--api-url` on another host never receives a github.com token,
-//! and git receives the token only for remotes on that same host. `http://` is
-//! accepted only for loopback addresses (the test servers); everything else
-//! must be `https://`.
+//! and git receives the token only for remotes on that same host (over https on
+//! the default port or the API's, over loopback http only on the API's port).
+//! `http://` is accepted only for loopback addresses (the test servers);
+//! everything else must be `https://`.
 
 use std::fmt;
 
@@ -359,13 +360,26 @@ mod tests {
             "http://127.9.9.9/api/v3",
             "http://[::1]:9000",
             "http://localhost:1",
+            "HTTP://127.0.0.1:8080",
+            "http://user:secret@127.0.0.1:8080",
         ] {
             assert!(token_host(url).is_ok(), "{url}");
         }
+        assert_eq!(
+            token_host("HTTP://user@127.0.0.1:8080/api").as_deref(),
+            Ok("127.0.0.1"),
+            "userinfo and port are not part of the token's host"
+        );
         for url in [
             "http://ghe.example/api/v3",
             "http://10.0.0.1",
             "http://api.github.com",
+            "HTTP://ghe.example",
+            "http://127.0.0.1.evil.example:8080",
+            "http://localhost.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://127.0.0.1:8080@evil.example:8080",
+            "http://[::ffff:127.0.0.1]:8080",
         ] {
             assert_eq!(
                 token_host(url),
@@ -381,6 +395,13 @@ mod tests {
             token_host("not a url"),
             Err(Error::BadApiUrl { .. })
         ));
+        assert!(
+            matches!(
+                token_host("http://127.0.0.1:http/api"),
+                Err(Error::BadApiUrl { .. })
+            ),
+            "a port that is not a number"
+        );
     }
 
     #[test]

@@ -313,6 +313,15 @@ fn steps_that_leave_the_plan_are_reported_or_closed() {
         "only reported"
     );
 
+    let would_close = place.issues(
+        &github,
+        &["--from", "2", "--to", "3", "--close-removed", "--dry-run"],
+    );
+    assert_eq!(code(&would_close), 3, "closing is a change");
+    assert!(
+        github.issues().iter().all(|issue| issue["state"] == "open"),
+        "a dry run closes nothing"
+    );
     let closed = place.issues(&github, &["--from", "2", "--to", "3", "--close-removed"]);
     assert_eq!(code(&closed), 0, "{}", stderr(&closed));
     for issue in github
@@ -627,7 +636,10 @@ fn a_push_the_server_rejects_is_an_error() {
     let place = Place::new();
     let github = FakeGitHub::start("", "acme", "platform", TOKEN);
     let (repo, bare) = platform_with_remote(&place);
-    let server = crate::git_http::GitHttpServer::start(&bare, Some(TOKEN));
+    // The git server listens on another port than the fake API, so it gets no
+    // token (see `a_git_remote_on_another_loopback_port_gets_no_token`): it
+    // accepts anonymous pushes, and its hook refuses them.
+    let server = crate::git_http::GitHttpServer::start(&bare, None);
     server.reject_pushes("levelup test: pushes are closed");
     place.git(&repo, &["remote", "set-url", "origin", &server.url()]);
     let output = pr(&place, &repo, &github, "2");
@@ -638,11 +650,8 @@ fn a_push_the_server_rejects_is_an_error() {
         "no pull request for a branch that was not pushed"
     );
     assert!(
-        server
-            .authorization_headers()
-            .iter()
-            .all(|header| header.starts_with("Basic ")),
-        "the token travels only as HTTP Basic credentials"
+        server.authorization_headers().is_empty(),
+        "no token to another port"
     );
 }
 
@@ -924,7 +933,10 @@ fn the_token_never_reaches_another_host() {
     let output = pr(&place, &repo, &github, "2");
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("levelup sends its GitHub token only over https to `127.0.0.1`, not to `http://127.0.0.2`"),
+        stderr(&output).contains(&format!(
+            "levelup sends its GitHub token only over https to `127.0.0.1`, not to `{}`",
+            recorder.url()
+        )),
         "{}",
         stderr(&output)
     );
@@ -1073,6 +1085,12 @@ fn issues_keep_peoples_triage_and_find_issues_without_the_label() {
         stdout(&again)
     );
     assert_eq!(github.issues()[0]["title"], "Our own wording");
+    let would_force = place.issues(
+        &github,
+        &["--from", "2", "--to", "3", "--force", "--dry-run"],
+    );
+    assert_eq!(code(&would_force), 3, "overwriting is a change");
+    assert_eq!(github.issues()[0]["title"], "Our own wording");
     let forced = place.issues(&github, &["--from", "2", "--to", "3", "--force"]);
     assert_eq!(code(&forced), 0, "{}", stderr(&forced));
     assert_eq!(github.issues()[0]["title"], title.as_str());
@@ -1214,4 +1232,56 @@ fn retries_are_bounded() {
         stderr(&output)
     );
     assert_eq!(github.requests().len(), 4, "one try and three retries");
+}
+
+#[test]
+fn a_listing_that_links_back_to_itself_stops_with_an_error() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    github.inject(Fault::NextLink {
+        method: "GET",
+        path_suffix: "/labels",
+        next: format!(
+            "{}/repos/acme/platform/labels?per_page=100",
+            github.api_url()
+        ),
+    });
+    let output = place.issues(&github, &["--from", "2", "--to", "3"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: the listing /repos/acme/platform/labels?per_page=100 links back to a page already read: `/repos/acme/platform/labels?per_page=100`\n"
+    );
+    assert_eq!(github.requests().len(), 1, "the page is not read twice");
+    assert_eq!(github.write_count(), 0);
+}
+
+#[test]
+fn a_git_remote_on_another_loopback_port_gets_no_token() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    let (repo, bare) = platform_with_remote(&place);
+    // Same host as the API (127.0.0.1), another port: another program.
+    let server = crate::git_http::GitHttpServer::start(&bare, Some(TOKEN));
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    place.git(&repo, &["remote", "set-url", "origin", &server.url()]);
+    let output = pr(&place, &repo, &github, "2");
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let origin = server
+        .url()
+        .rsplit_once('/')
+        .map(|(origin, _)| origin.to_string())
+        .unwrap_or_default();
+    assert!(
+        stderr(&output).contains(&format!(
+            "levelup sends its GitHub token only over https to `127.0.0.1`, not to `{origin}`"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        server.authorization_headers().is_empty(),
+        "the token went to another port: {:?}",
+        server.authorization_headers()
+    );
 }
