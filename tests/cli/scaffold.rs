@@ -895,3 +895,49 @@ fn generated_text_names_only_real_commands_and_claims_no_level_reached() {
         );
     }
 }
+
+/// A staging folder an earlier write left behind (its undo failed, or it was
+/// killed) may hold the only copy of a user's file: levelup writes nothing and
+/// removes nothing while it exists, and says what to do.
+#[test]
+fn a_leftover_staging_folder_is_kept_and_blocks_writes() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let leftover = repo.join(".levelup/staging-1");
+    std::fs::create_dir_all(&leftover).expect("folder");
+    std::fs::write(leftover.join("0.old"), "the only copy\n").expect("write");
+    let before = tree_state(&repo);
+    let shown = repo
+        .canonicalize()
+        .expect("canonical")
+        .join(".levelup/staging-1");
+    workspace
+        .test(&repo)
+        .args(["apply", "--to", "2"])
+        .run()
+        .code(1)
+        .stdout_is("")
+        .stderr_is(&format!(
+            "error: an earlier write left `{0}`, which may hold original files\n\
+             hint: move any file in `{0}` back where it belongs (`N.old` is an original, `N.new` levelup's version), delete the folder, then run levelup again\n",
+            shown.display()
+        ));
+    assert_eq!(
+        tree_state(&repo),
+        before,
+        "nothing written, nothing removed"
+    );
+
+    // init into a folder holding one fails the same way, and its undo keeps it.
+    let dir = workspace.path("other");
+    std::fs::create_dir_all(dir.join(".levelup/staging-7")).expect("folder");
+    std::fs::write(dir.join(".levelup/staging-7/3.old"), "mine\n").expect("write");
+    let output = workspace.run(workspace.dir.path(), &["init", "other", "--level", "1"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: an earlier write left `"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&dir.join(".levelup/staging-7/3.old")), "mine\n");
+}
