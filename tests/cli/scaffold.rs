@@ -941,3 +941,72 @@ fn a_leftover_staging_folder_is_kept_and_blocks_writes() {
     );
     assert_eq!(read(&dir.join(".levelup/staging-7/3.old")), "mine\n");
 }
+
+/// An existing repository with a commit, one staged change to a tracked file and
+/// one staged new file; returns the folder.
+fn repository_with_staged_work(workspace: &Workspace, name: &str) -> PathBuf {
+    let dir = workspace.path(name);
+    std::fs::create_dir_all(&dir).expect("folder");
+    workspace.git(&dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("notes.txt"), "first\n").expect("write");
+    workspace.git(&dir, &["add", "notes.txt"]);
+    workspace.git(&dir, &["commit", "-qm", "the user's first commit"]);
+    std::fs::write(dir.join("notes.txt"), "second, staged\n").expect("write");
+    std::fs::write(dir.join("draft.txt"), "staged, new\n").expect("write");
+    workspace.git(&dir, &["add", "notes.txt", "draft.txt"]);
+    dir
+}
+
+#[test]
+fn init_in_a_repository_keeps_the_users_staged_work_out_of_its_commit_and_staged() {
+    let workspace = Workspace::new();
+    let dir = repository_with_staged_work(&workspace, "platform");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    // levelup's commit is the user's commit plus exactly the files it wrote.
+    let changed = workspace.git(&dir, &["diff", "--name-status", "HEAD~1", "HEAD"]);
+    assert!(
+        changed.lines().all(|line| line.starts_with("A\t")),
+        "{changed}"
+    );
+    assert!(
+        !changed.contains("draft.txt") && !changed.contains("notes.txt"),
+        "{changed}"
+    );
+    assert!(
+        changed.lines().any(|line| line == "A\tlevelup.yaml"),
+        "{changed}"
+    );
+    assert_eq!(workspace.git(&dir, &["show", "HEAD:notes.txt"]), "first\n");
+    // The user's changes are still staged, and only they are.
+    assert_eq!(
+        workspace.git(&dir, &["diff", "--cached", "--name-status"]),
+        "A\tdraft.txt\nM\tnotes.txt\n"
+    );
+    assert_eq!(
+        workspace.git(&dir, &["status", "--porcelain"]),
+        "A  draft.txt\nM  notes.txt\n"
+    );
+}
+
+#[test]
+fn a_failed_init_commit_leaves_the_index_as_it_was() {
+    let workspace = Workspace::new();
+    let dir = repository_with_staged_work(&workspace, "platform");
+    let index_before = workspace.git(&dir, &["ls-files", "--stage"]);
+    let head_before = workspace.git(&dir, &["rev-parse", "HEAD"]);
+    // A lock on the branch makes the commit fail after the files are written.
+    std::fs::write(dir.join(".git/refs/heads/main.lock"), "").expect("lock");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    std::fs::remove_file(dir.join(".git/refs/heads/main.lock")).expect("unlock");
+
+    assert_eq!(workspace.git(&dir, &["ls-files", "--stage"]), index_before);
+    assert_eq!(workspace.git(&dir, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        workspace.git(&dir, &["status", "--porcelain"]),
+        "A  draft.txt\nM  notes.txt\n",
+        "only the user's staged work, no file of levelup's left"
+    );
+}
