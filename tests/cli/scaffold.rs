@@ -778,36 +778,59 @@ fn the_diff_is_coloured_when_forced_and_never_with_no_color() {
 
 #[test]
 fn quiet_silences_status_but_not_data_or_errors() {
-    let workspace = Workspace::new();
-    let repo = workspace.init("1", &[]);
-    workspace
-        .test(&repo)
-        .args(["--quiet", "apply", "--to", "1"])
-        .run()
-        .code(0)
-        .stdout_is("")
-        .stderr_is("");
-    let applied = workspace
-        .test(&repo)
-        .args(["--quiet", "apply", "--to", "2"])
-        .run()
-        .code(0)
-        .stderr_is("");
-    assert!(
-        applied.stdout_text().ends_with(" unchanged\n")
-            || applied.stdout_text().contains("level 2: "),
-        "the summary is data: {}",
-        applied.stdout_text()
+    // Two identical repositories, one driven with `--quiet`: each step prints
+    // the same data on stdout, and only the loud one its status and warnings.
+    let loud = Workspace::new();
+    let quiet = Workspace::new();
+    let loud_repo = loud.init("1", &[]);
+    let quiet_repo = quiet.init("1", &[]);
+    let both = |args: &[&str], code: i32, stdout: &str, loud_stderr: &str| {
+        loud.test(&loud_repo)
+            .args(args)
+            .run()
+            .code(code)
+            .stdout_is(stdout)
+            .stderr_is(loud_stderr);
+        quiet
+            .test(&quiet_repo)
+            .arg("--quiet")
+            .args(args)
+            .run()
+            .code(code)
+            .stdout_is(stdout)
+            .stderr_is("");
+    };
+    // A status line.
+    both(
+        &["apply", "--to", "1"],
+        0,
+        "",
+        "nothing to change: the files are already scaffolded up to level 1\n",
     );
-    workspace
-        .test(workspace.dir.path())
+    // The summary is data.
+    both(
+        &["apply", "--to", "2"],
+        0,
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n",
+        "",
+    );
+    // A warning (the level-2 files are still uncommitted).
+    both(
+        &["apply", "--to", "3", "--force"],
+        0,
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n",
+        "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
+    );
+    // An error and its hint are never silenced.
+    quiet
+        .test(quiet.dir.path())
         .args(["--quiet", "apply", "--to", "1"])
         .run()
         .code(2)
         .stderr_is(&format!(
             "error: no `levelup.yaml` in `{}` or any folder above it\n\
              hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n",
-            workspace.dir.path().canonicalize().expect("canonical").display()
+            quiet.dir.path().canonicalize().expect("canonical").display()
         ));
 }
 
