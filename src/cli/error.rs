@@ -157,6 +157,10 @@ impl Error {
             Error::GitHub(github_client::Error::Uncertain { .. }) => Some(
                 "run the same command again: it finds what was stored and creates nothing twice".to_string(),
             ),
+            Error::Scaffold(scaffold::Error::Tree(tree::Error::StaleStaging { staging })) => Some(format!(
+                "move any file in `{}` back where it belongs (`N.old` is an original, `N.new` levelup's version), delete the folder, then run levelup again",
+                staging.display()
+            )),
             Error::Scaffold(scaffold::Error::Tree(tree::Error::Lock(_))) => Some(
                 "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),
             ),

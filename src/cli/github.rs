@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::args::{GitHubArgs, IssuesArgs, PrArgs};
+use super::printer::printable_line;
 use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
 use crate::config;
@@ -203,7 +204,8 @@ fn pr_summary(outcome: &pr::PrOutcome) -> String {
             };
             report.push_str(&format!(
                 "{verb:<11} pull request #{} {}\n",
-                pull.number, pull.url
+                pull.number,
+                printable_line(&pull.url)
             ));
         }
     }
@@ -277,9 +279,12 @@ fn summary(outcome: &Outcome, target: &Target) -> String {
             } else {
                 format!(" [{} changed by a person]", item.edited.join(", "))
             };
+            // The title is a person's (or the server's) text, and so may the step
+            // be, read from a marker in someone else's issue.
             out.push_str(&format!(
                 "{verb:<11} {number:<7} {} ({}){edited}\n",
-                item.title, item.step
+                printable_line(&item.title),
+                printable_line(&item.step)
             ));
         }
     };

@@ -6,7 +6,13 @@
 //! silences status lines (never data or errors). Progress (indicatif) is shown
 //! only on a terminal and not with `--quiet`; library code reaches it through
 //! [`Reporter`], which the printer implements.
+//!
+//! Text a server or a person wrote (GitHub's messages, issue titles) can hold
+//! escape sequences, which anstream passes through when colour is on: errors are
+//! printed through [`printable`], and such text in data through [`printable_line`],
+//! so it can never move the cursor, rewrite the screen or set the window title.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::io::Write;
 use std::time::Duration;
@@ -76,7 +82,11 @@ impl Printer {
         self.finish();
         if let Some(diagnostics) = error.diagnostics() {
             for diagnostic in diagnostics {
-                self.stderr_line(&format!("{ERROR}error:{ERROR:#} {diagnostic}"));
+                let diagnostic = diagnostic.to_string();
+                self.stderr_line(&format!(
+                    "{ERROR}error:{ERROR:#} {}",
+                    printable(&diagnostic)
+                ));
             }
         }
         let mut message = error.to_string();
@@ -90,9 +100,9 @@ impl Printer {
                 source = cause.source();
             }
         }
-        self.stderr_line(&format!("{ERROR}error:{ERROR:#} {message}"));
+        self.stderr_line(&format!("{ERROR}error:{ERROR:#} {}", printable(&message)));
         if let Some(hint) = error.hint() {
-            self.stderr_line(&format!("{HINT}hint:{HINT:#} {hint}"));
+            self.stderr_line(&format!("{HINT}hint:{HINT:#} {}", printable(&hint)));
         }
     }
 
@@ -165,6 +175,40 @@ impl Reporter for Printer {
     }
 }
 
+/// `text` without its control characters (escape, bell, carriage return, C1
+/// codes such as CSI, delete), line breaks and tabs kept: what is left prints as
+/// plain characters and cannot drive the terminal.
+pub(super) fn printable(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+            .collect(),
+    )
+}
+
+/// `text` for one line of output: control characters dropped and line breaks and
+/// tabs turned into spaces, so a title cannot forge a line of its own.
+pub(super) fn printable_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter_map(|c| match c {
+                '\n' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
 /// Writes `text` to stdout through anstream; a closed pipe is not an error.
 pub(super) fn write_data(text: &str) -> Result<(), Error> {
     let mut stdout = anstream::stdout().lock();
@@ -233,6 +277,15 @@ mod tests {
     use super::*;
     use crate::repo_path::RepoPath;
     use crate::tree::{Lock, MemoryTree, RenderedFile};
+
+    #[test]
+    fn text_from_outside_loses_its_control_characters() {
+        let hostile = "\u{1b}[2J\u{1b}]0;pwned\u{7}red\r\u{9b}31mtext\u{7f}\tend\nnext";
+        assert_eq!(printable(hostile), "[2J]0;pwnedred31mtext\tend\nnext");
+        assert_eq!(printable_line(hostile), "[2J]0;pwnedred31mtext end next");
+        assert!(matches!(printable("plain ünïcode\n"), Cow::Borrowed(_)));
+        assert!(matches!(printable_line("plain ünïcode"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn the_diff_styles_added_removed_and_hunk_lines_only() {

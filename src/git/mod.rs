@@ -58,8 +58,13 @@ pub fn init(dir: &Path) -> Result<Repository, Error> {
     Repository::init(dir).map_err(git_error(dir))
 }
 
-/// Commits exactly `paths` (relative to the working tree), nothing else of the
-/// folder: files a user already had stay out of levelup's commit.
+/// Commits exactly `paths` (relative to the working tree) on top of HEAD, nothing
+/// else: the commit's tree is HEAD's tree with only those entries added, so files
+/// a user already had, and changes a user has staged, stay out of levelup's
+/// commit. The repository's index gains only those entries (so they are not shown
+/// as staged deletions afterwards); everything else a user staged stays staged.
+/// The index on disk is written only once the commit is made: on any failure it
+/// is as it was.
 pub fn commit_paths(
     repository: &Repository,
     signature: &Signature<'_>,
@@ -72,20 +77,53 @@ pub fn commit_paths(
         .to_path_buf();
     let error = git_error(&path);
     let mut index = repository.index().map_err(&error)?;
-    for file in paths {
-        index.add_path(Path::new(file)).map_err(&error)?;
+    let result = commit_in_memory(repository, &mut index, signature, message, paths)
+        .and_then(|commit| index.write().map(|()| commit));
+    if result.is_err() {
+        // The in-memory index may hold the new entries: drop them.
+        let _ = index.read(true);
     }
-    index.write().map_err(&error)?;
-    let tree_id = index.write_tree().map_err(&error)?;
-    let tree = repository.find_tree(tree_id).map_err(&error)?;
+    result.map_err(&error)
+}
+
+/// Adds `paths` to the in-memory `index` and commits HEAD's tree with only those
+/// entries changed; the index is not written.
+fn commit_in_memory(
+    repository: &Repository,
+    index: &mut git2::Index,
+    signature: &Signature<'_>,
+    message: &str,
+    paths: &[String],
+) -> Result<git2::Oid, git2::Error> {
     let parent = match repository.head() {
-        Ok(head) => Some(head.peel_to_commit().map_err(&error)?),
+        Ok(head) => Some(head.peel_to_commit()?),
         Err(_) => None, // the first commit
     };
+    let base = match &parent {
+        Some(commit) => commit.tree()?,
+        None => {
+            let empty = repository.treebuilder(None)?.write()?;
+            repository.find_tree(empty)?
+        }
+    };
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for file in paths {
+        // Hashes the file as git would (filters, executable bit) into the object store.
+        index.add_path(Path::new(file))?;
+        let entry = index.get_path(Path::new(file), 0).ok_or_else(|| {
+            git2::Error::from_str(&format!("`{file}` is not in the index after adding it"))
+        })?;
+        let mode = match entry.mode {
+            0o100_755 => git2::FileMode::BlobExecutable,
+            0o120_000 => git2::FileMode::Link,
+            _ => git2::FileMode::Blob,
+        };
+        update.upsert(file, entry.id, mode);
+    }
+    let tree_id = update.create_updated(repository, &base)?;
+    let tree = repository.find_tree(tree_id)?;
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repository
-        .commit(Some("HEAD"), signature, signature, message, &tree, &parents)
-        .map_err(&error)
+    repository.commit(Some("HEAD"), signature, signature, message, &tree, &parents)
 }
 
 /// Of `paths` (relative to the working tree of the repository containing `root`),

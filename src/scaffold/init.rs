@@ -122,6 +122,9 @@ pub fn init(
 struct Undo {
     created: Option<PathBuf>,
     new_repository: bool,
+    /// Whether `.levelup/` is new: one that existed may hold a staging folder
+    /// with a user's only copy of a file, and is left alone.
+    new_state_dir: bool,
 }
 
 impl Undo {
@@ -133,6 +136,7 @@ impl Undo {
                 .last()
                 .map(Path::to_path_buf),
             new_repository: !dir.join(".git").exists(),
+            new_state_dir: !dir.join(crate::repo_path::STATE_DIR).exists(),
         }
     }
 
@@ -147,7 +151,9 @@ impl Undo {
                 for path in written {
                     let _ = std::fs::remove_file(dir.join(path));
                 }
-                let _ = std::fs::remove_dir_all(dir.join(crate::repo_path::STATE_DIR));
+                if self.new_state_dir {
+                    let _ = std::fs::remove_dir_all(dir.join(crate::repo_path::STATE_DIR));
+                }
                 if self.new_repository {
                     let _ = std::fs::remove_dir_all(dir.join(".git"));
                 }

@@ -18,6 +18,10 @@ pub enum Error {
     Escapes { path: String, link: PathBuf },
     #[error("{cause}; undoing it failed too: the original files are kept in `{}`", .staging.display())]
     RollbackIncomplete { cause: String, staging: PathBuf },
+    /// An earlier write left its staging folder, which may hold the only copy of
+    /// a file; nothing is written until the user has looked at it.
+    #[error("an earlier write left `{}`, which may hold original files", .staging.display())]
+    StaleStaging { staging: PathBuf },
     #[error("the lock is invalid: {0}")]
     Lock(Diagnostic),
 }

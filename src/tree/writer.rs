@@ -5,6 +5,11 @@
 //! series of renames: an existing file is moved aside, the staged one moved in.
 //! If any step fails, the steps done so far are undone in reverse, so the
 //! repository is left as it was. The operations come in order with the lock last.
+//!
+//! Each write stages in a folder of its own, created exclusively under a name no
+//! other write uses. A staging folder left behind by an earlier write (one whose
+//! undo failed, or one killed midway) may hold the only copy of a user's file, so
+//! no write starts while one exists: the user looks at it first.
 
 use std::path::{Path, PathBuf};
 
@@ -37,10 +42,19 @@ fn write_checked(
         .map(|operation| guard.contained(&operation.path))
         .collect::<Result<Vec<PathBuf>, Error>>()?;
 
-    let mut created_dirs = Vec::new();
     let state_dir = root.join(STATE_DIR);
+    if let Some(stale) = stale_staging(&state_dir)? {
+        return Err(Error::StaleStaging { staging: stale });
+    }
+    let mut created_dirs = Vec::new();
     create_dirs(&state_dir, &mut created_dirs)?;
-    let staging = state_dir.join(format!("staging-{}", std::process::id()));
+    let staging = match create_staging(&state_dir) {
+        Ok(staging) => staging,
+        Err(error) => {
+            remove_empty_dirs(&created_dirs);
+            return Err(error);
+        }
+    };
     let result = stage_and_commit(
         &staging,
         operations,
@@ -79,7 +93,6 @@ fn stage_and_commit(
     before_step: BeforeStep<'_>,
     created_dirs: &mut Vec<PathBuf>,
 ) -> Result<(), Error> {
-    create_dirs(staging, created_dirs)?;
     for (index, operation) in operations.iter().enumerate() {
         if let Some(content) = &operation.content {
             let staged = staging.join(format!("{index}.new"));
@@ -147,6 +160,65 @@ fn stage_and_commit(
         return Err(error);
     }
     Ok(())
+}
+
+/// The first staging folder in `state_dir` (in name order), if any is left.
+fn stale_staging(state_dir: &Path) -> Result<Option<PathBuf>, Error> {
+    let entries = match std::fs::read_dir(state_dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                path: state_dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+        {
+            stale.push(entry.path());
+        }
+    }
+    stale.sort();
+    Ok(stale.into_iter().next())
+}
+
+const STAGING_PREFIX: &str = "staging-";
+
+/// Creates a new, empty staging folder in `state_dir`: `create_dir` fails on a
+/// folder that exists, so no two writes (nor a write and a leftover) share one.
+fn create_staging(state_dir: &Path) -> Result<PathBuf, Error> {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let mut attempt = 0u32;
+    loop {
+        let staging = state_dir.join(format!(
+            "{STAGING_PREFIX}{}-{started}-{attempt}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&staging) {
+            Ok(()) => return Ok(staging),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    path: staging,
+                    source,
+                });
+            }
+        }
+    }
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Error> {
@@ -288,5 +360,43 @@ mod tests {
                 "folders after failing at {fail_after}"
             );
         }
+    }
+
+    #[test]
+    fn a_leftover_staging_folder_stops_the_write_and_is_kept() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        // What a failed undo leaves: the only copy of the user's file.
+        let leftover = root.path().join(".levelup/staging-1");
+        std::fs::create_dir_all(&leftover).expect("folder");
+        std::fs::write(leftover.join("0.old"), "the only copy").expect("write");
+        std::fs::write(root.path().join("keep.txt"), "current").expect("write");
+        let before = snapshot(root.path());
+
+        let error =
+            write(root.path(), &[operation("keep.txt", Some("changed"))]).expect_err("refused");
+        assert!(
+            matches!(&error, Error::StaleStaging { staging } if *staging == leftover),
+            "{error}"
+        );
+        assert_eq!(snapshot(root.path()), before, "nothing written or removed");
+    }
+
+    #[test]
+    fn each_write_stages_in_a_new_folder_of_its_own() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let first = create_staging(root.path()).expect("first");
+        std::fs::write(first.join("0.old"), "kept").expect("write");
+        let second = create_staging(root.path()).expect("second");
+        assert_ne!(first, second);
+        assert!(
+            second
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("staging-"))
+        );
+        assert_eq!(
+            std::fs::read_to_string(first.join("0.old")).expect("kept"),
+            "kept"
+        );
+        assert_eq!(std::fs::read_dir(&second).expect("readable").count(), 0);
     }
 }

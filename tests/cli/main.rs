@@ -11,3 +11,4 @@ mod model_text;
 mod plan;
 mod scaffold;
 mod support;
+mod terminal_text;

@@ -778,36 +778,59 @@ fn the_diff_is_coloured_when_forced_and_never_with_no_color() {
 
 #[test]
 fn quiet_silences_status_but_not_data_or_errors() {
-    let workspace = Workspace::new();
-    let repo = workspace.init("1", &[]);
-    workspace
-        .test(&repo)
-        .args(["--quiet", "apply", "--to", "1"])
-        .run()
-        .code(0)
-        .stdout_is("")
-        .stderr_is("");
-    let applied = workspace
-        .test(&repo)
-        .args(["--quiet", "apply", "--to", "2"])
-        .run()
-        .code(0)
-        .stderr_is("");
-    assert!(
-        applied.stdout_text().ends_with(" unchanged\n")
-            || applied.stdout_text().contains("level 2: "),
-        "the summary is data: {}",
-        applied.stdout_text()
+    // Two identical repositories, one driven with `--quiet`: each step prints
+    // the same data on stdout, and only the loud one its status and warnings.
+    let loud = Workspace::new();
+    let quiet = Workspace::new();
+    let loud_repo = loud.init("1", &[]);
+    let quiet_repo = quiet.init("1", &[]);
+    let both = |args: &[&str], code: i32, stdout: &str, loud_stderr: &str| {
+        loud.test(&loud_repo)
+            .args(args)
+            .run()
+            .code(code)
+            .stdout_is(stdout)
+            .stderr_is(loud_stderr);
+        quiet
+            .test(&quiet_repo)
+            .arg("--quiet")
+            .args(args)
+            .run()
+            .code(code)
+            .stdout_is(stdout)
+            .stderr_is("");
+    };
+    // A status line.
+    both(
+        &["apply", "--to", "1"],
+        0,
+        "",
+        "nothing to change: the files are already scaffolded up to level 1\n",
     );
-    workspace
-        .test(workspace.dir.path())
+    // The summary is data.
+    both(
+        &["apply", "--to", "2"],
+        0,
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n",
+        "",
+    );
+    // A warning (the level-2 files are still uncommitted).
+    both(
+        &["apply", "--to", "3", "--force"],
+        0,
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n",
+        "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
+    );
+    // An error and its hint are never silenced.
+    quiet
+        .test(quiet.dir.path())
         .args(["--quiet", "apply", "--to", "1"])
         .run()
         .code(2)
         .stderr_is(&format!(
             "error: no `levelup.yaml` in `{}` or any folder above it\n\
              hint: run levelup inside a platform repository, or create one with `levelup init DIR`\n",
-            workspace.dir.path().canonicalize().expect("canonical").display()
+            quiet.dir.path().canonicalize().expect("canonical").display()
         ));
 }
 
@@ -894,4 +917,119 @@ fn generated_text_names_only_real_commands_and_claims_no_level_reached() {
             "{file} names `levelup {word}`, which is not a command"
         );
     }
+}
+
+/// A staging folder an earlier write left behind (its undo failed, or it was
+/// killed) may hold the only copy of a user's file: levelup writes nothing and
+/// removes nothing while it exists, and says what to do.
+#[test]
+fn a_leftover_staging_folder_is_kept_and_blocks_writes() {
+    let workspace = Workspace::new();
+    let repo = workspace.init("1", &[]);
+    let leftover = repo.join(".levelup/staging-1");
+    std::fs::create_dir_all(&leftover).expect("folder");
+    std::fs::write(leftover.join("0.old"), "the only copy\n").expect("write");
+    let before = tree_state(&repo);
+    let shown = repo
+        .canonicalize()
+        .expect("canonical")
+        .join(".levelup/staging-1");
+    workspace
+        .test(&repo)
+        .args(["apply", "--to", "2"])
+        .run()
+        .code(1)
+        .stdout_is("")
+        .stderr_is(&format!(
+            "error: an earlier write left `{0}`, which may hold original files\n\
+             hint: move any file in `{0}` back where it belongs (`N.old` is an original, `N.new` levelup's version), delete the folder, then run levelup again\n",
+            shown.display()
+        ));
+    assert_eq!(
+        tree_state(&repo),
+        before,
+        "nothing written, nothing removed"
+    );
+
+    // init into a folder holding one fails the same way, and its undo keeps it.
+    let dir = workspace.path("other");
+    std::fs::create_dir_all(dir.join(".levelup/staging-7")).expect("folder");
+    std::fs::write(dir.join(".levelup/staging-7/3.old"), "mine\n").expect("write");
+    let output = workspace.run(workspace.dir.path(), &["init", "other", "--level", "1"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: an earlier write left `"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&dir.join(".levelup/staging-7/3.old")), "mine\n");
+}
+
+/// An existing repository with a commit, one staged change to a tracked file and
+/// one staged new file; returns the folder.
+fn repository_with_staged_work(workspace: &Workspace, name: &str) -> PathBuf {
+    let dir = workspace.path(name);
+    std::fs::create_dir_all(&dir).expect("folder");
+    workspace.git(&dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("notes.txt"), "first\n").expect("write");
+    workspace.git(&dir, &["add", "notes.txt"]);
+    workspace.git(&dir, &["commit", "-qm", "the user's first commit"]);
+    std::fs::write(dir.join("notes.txt"), "second, staged\n").expect("write");
+    std::fs::write(dir.join("draft.txt"), "staged, new\n").expect("write");
+    workspace.git(&dir, &["add", "notes.txt", "draft.txt"]);
+    dir
+}
+
+#[test]
+fn init_in_a_repository_keeps_the_users_staged_work_out_of_its_commit_and_staged() {
+    let workspace = Workspace::new();
+    let dir = repository_with_staged_work(&workspace, "platform");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    // levelup's commit is the user's commit plus exactly the files it wrote.
+    let changed = workspace.git(&dir, &["diff", "--name-status", "HEAD~1", "HEAD"]);
+    assert!(
+        changed.lines().all(|line| line.starts_with("A\t")),
+        "{changed}"
+    );
+    assert!(
+        !changed.contains("draft.txt") && !changed.contains("notes.txt"),
+        "{changed}"
+    );
+    assert!(
+        changed.lines().any(|line| line == "A\tlevelup.yaml"),
+        "{changed}"
+    );
+    assert_eq!(workspace.git(&dir, &["show", "HEAD:notes.txt"]), "first\n");
+    // The user's changes are still staged, and only they are.
+    assert_eq!(
+        workspace.git(&dir, &["diff", "--cached", "--name-status"]),
+        "A\tdraft.txt\nM\tnotes.txt\n"
+    );
+    assert_eq!(
+        workspace.git(&dir, &["status", "--porcelain"]),
+        "A  draft.txt\nM  notes.txt\n"
+    );
+}
+
+#[test]
+fn a_failed_init_commit_leaves_the_index_as_it_was() {
+    let workspace = Workspace::new();
+    let dir = repository_with_staged_work(&workspace, "platform");
+    let index_before = workspace.git(&dir, &["ls-files", "--stage"]);
+    let head_before = workspace.git(&dir, &["rev-parse", "HEAD"]);
+    // A lock on the branch makes the commit fail after the files are written.
+    std::fs::write(dir.join(".git/refs/heads/main.lock"), "").expect("lock");
+    let output = workspace.run(workspace.dir.path(), &["init", "platform", "--level", "1"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    std::fs::remove_file(dir.join(".git/refs/heads/main.lock")).expect("unlock");
+
+    assert_eq!(workspace.git(&dir, &["ls-files", "--stage"]), index_before);
+    assert_eq!(workspace.git(&dir, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        workspace.git(&dir, &["status", "--porcelain"]),
+        "A  draft.txt\nM  notes.txt\n",
+        "only the user's staged work, no file of levelup's left"
+    );
 }
