@@ -591,6 +591,7 @@ fn describe(error: octocrab::Error) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::FileFailurePersistence;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -825,6 +826,15 @@ mod tests {
     }
 
     proptest! {
+        // Failures found once are replayed first on every run; they are kept with
+        // the other test data, not in a folder of their own at the top.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+                "tests/proptest-regressions/github-client.txt",
+            ))),
+            ..ProptestConfig::default()
+        })]
+
         #[test]
         fn rate_limit_headers_never_panic(
             status in prop_oneof![Just(403u16), Just(429u16), 100u16..600],

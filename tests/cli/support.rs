@@ -43,8 +43,6 @@ pub struct Test {
     command: Command,
 }
 
-// Not every test file uses every method yet.
-#[allow(dead_code)]
 impl Test {
     pub fn new() -> Test {
         Test { command: levelup() }
