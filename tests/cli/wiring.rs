@@ -353,15 +353,16 @@ impl<'a> Walk<'a> {
             ("argoproj.io", "AppProject") => {
                 self.projects.insert(name.to_string());
             }
-            ("argoproj.io", "Application") => {
-                if self.seen.insert(format!("Application {name}")) {
-                    let spec = object.get("spec").cloned().unwrap_or(Value::Null);
-                    self.application(&here, &spec);
-                }
-            }
-            ("argoproj.io", "ApplicationSet") => {
-                if self.seen.insert(format!("ApplicationSet {name}")) {
-                    self.application_set(&here, object);
+            ("argoproj.io", "Application" | "ApplicationSet") => {
+                // An object met twice (a file two walks reach) is walked once.
+                let first = self.seen.insert(format!("{kind} {name}"));
+                match kind {
+                    "Application" if first => {
+                        let spec = object.get("spec").cloned().unwrap_or(Value::Null);
+                        self.application(&here, &spec);
+                    }
+                    "ApplicationSet" if first => self.application_set(&here, object),
+                    _ => {}
                 }
             }
             _ => {}
