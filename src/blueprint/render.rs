@@ -177,9 +177,14 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "policy": config.policy,
             "provider": config.provider,
             "repo": config.repo.clone().unwrap_or_default(),
+            "repo_url": repo_url(config.repo.as_deref()),
+            "management_cluster": config.management_cluster,
         },
         "applications": config.applications,
-        "environments": config.environments.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
+        "environments": config.environments.iter().map(|name| json!({
+            "name": name,
+            "clusters": config.clusters.iter().filter(|cluster| &cluster.environment == name).map(|cluster| &cluster.name).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "clusters": config.clusters,
         "roadmap": {
             "reached": input.level,
@@ -193,6 +198,18 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
         _ => serde_json::Map::new(),
     }
 }
+
+/// The address the GitOps engines clone the repository from. Without `github.repo`
+/// it is a placeholder that names what to set, and that no engine can clone.
+fn repo_url(repo: Option<&str>) -> String {
+    match repo {
+        Some(repo) => format!("https://github.com/{repo}.git"),
+        None => REPO_URL_PLACEHOLDER.to_string(),
+    }
+}
+
+/// What `platform.repo_url` is while `github.repo` is unset.
+pub const REPO_URL_PLACEHOLDER: &str = "https://github.com/OWNER/REPOSITORY.git";
 
 /// The context once, or once per item of `each` with the item under its name.
 /// The roadmap (hundreds of steps) is only for files without `each`: copying it

@@ -64,6 +64,10 @@ environments: [dev, staging, production]
 #     worker_nodes: 2
 #     region: eu-west-1
 
+# The cluster that runs Argo CD (gitops: argocd) and reaches the others as registered
+# clusters. Default: the first cluster of `production`.
+# management_cluster: production
+
 # The applications the platform deploys; each gets a Kustomize base and an overlay
 # per environment.
 applications:

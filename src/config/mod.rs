@@ -36,6 +36,9 @@ pub struct Config {
     pub repo: Option<String>,
     pub environments: Vec<String>,
     pub clusters: Vec<Cluster>,
+    /// The cluster that runs the platform's one Argo CD: `management_cluster`, or
+    /// the first production cluster.
+    pub management_cluster: String,
     pub applications: Vec<Application>,
 }
 
@@ -93,6 +96,8 @@ struct RawConfig {
     environments: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     clusters: Vec<Spanned<RawCluster>>,
+    #[serde(default)]
+    management_cluster: Option<Spanned<String>>,
     #[serde(default)]
     applications: Vec<RawApplication>,
 }
@@ -327,6 +332,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             .collect()
     };
 
+    let management_cluster = management_cluster(
+        &mut check,
+        raw.management_cluster.as_ref(),
+        &clusters,
+        &environments,
+    );
+
     let mut names = HashSet::new();
     let applications = raw
         .applications
@@ -398,8 +410,57 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         repo: repo.map(|repo| repo.value),
         environments,
         clusters,
+        management_cluster,
         applications,
     })
+}
+
+/// The cluster that runs the platform's one Argo CD (and, later, Cluster API): the
+/// one `management_cluster` names, or else the first cluster of the `production`
+/// environment, or else the first cluster of the last environment that has one
+/// (environments are listed in promotion order, so the last is the closest to
+/// production).
+fn management_cluster(
+    check: &mut Checker<'_>,
+    named: Option<&Spanned<String>>,
+    clusters: &[Cluster],
+    environments: &[String],
+) -> String {
+    if let Some(named) = named {
+        if !clusters.iter().any(|cluster| cluster.name == named.value) {
+            let hint = match crate::suggest::nearest(
+                &named.value,
+                clusters.iter().map(|cluster| cluster.name.as_str()),
+            ) {
+                Some(near) => format!("did you mean `{near}`? name one of `clusters`"),
+                None => format!(
+                    "name one of `clusters`: {}",
+                    clusters
+                        .iter()
+                        .map(|cluster| cluster.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            check.report(
+                "management_cluster",
+                line(named),
+                format!("unknown cluster `{}`", named.value),
+                &hint,
+            );
+        }
+        return named.value.clone();
+    }
+    let first_of = |environment: &str| {
+        clusters
+            .iter()
+            .find(|cluster| cluster.environment == environment)
+    };
+    first_of("production")
+        .or_else(|| environments.iter().rev().find_map(|e| first_of(e)))
+        .or(clusters.first())
+        .map(|cluster| cluster.name.clone())
+        .unwrap_or_default()
 }
 
 struct Checker<'a> {
@@ -520,6 +581,46 @@ mod tests {
         assert_eq!(
             found[0].key.as_deref(),
             Some("clusters[1].control_plane_nodes")
+        );
+    }
+
+    const CHOICES: &str = "name: acme\ngitops: argocd\npolicy: kyverno\nprovider: docker\n";
+
+    fn management(text: &str) -> String {
+        parse(Path::new("levelup.yaml"), &format!("{CHOICES}{text}"))
+            .expect("valid")
+            .management_cluster
+    }
+
+    #[test]
+    fn the_management_cluster_is_named_or_the_first_production_cluster() {
+        // Without clusters there is one per environment: `production`'s.
+        assert_eq!(management(""), "production");
+        let clusters = "clusters:\n  - {name: eu-dev, environment: dev}\n  - {name: eu-prod, environment: production}\n  - {name: us-prod, environment: production}\n";
+        assert_eq!(management(clusters), "eu-prod");
+        assert_eq!(
+            management(&format!("{clusters}management_cluster: us-prod\n")),
+            "us-prod"
+        );
+        // No production environment: the first cluster of the last one that has clusters.
+        assert_eq!(
+            management(
+                "environments: [dev, test, live]\nclusters:\n  - {name: a, environment: dev}\n  - {name: b, environment: test}\n"
+            ),
+            "b"
+        );
+    }
+
+    #[test]
+    fn an_unknown_management_cluster_is_named_with_its_line_and_a_suggestion() {
+        let found = problems(&format!("{CHOICES}management_cluster: prodution\n"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, Some(5));
+        assert_eq!(found[0].key.as_deref(), Some("management_cluster"));
+        assert_eq!(found[0].message, "unknown cluster `prodution`");
+        assert_eq!(
+            found[0].hint.as_deref(),
+            Some("did you mean `production`? name one of `clusters`")
         );
     }
 

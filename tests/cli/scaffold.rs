@@ -198,6 +198,27 @@ fn a_second_apply_changes_nothing() {
     );
 }
 
+/// What `apply --to 2` prints after `init --level 1` (Flux, one application): the
+/// engine's files arrive, the README and the roadmap change.
+const LEVEL_2_FROM_1: &str = "updated       README.md\n\
+created       clusters/dev/apps.yaml\n\
+created       clusters/dev/flux-instance.yaml\n\
+created       clusters/dev/infrastructure.yaml\n\
+created       clusters/dev/kustomization.yaml\n\
+created       clusters/production/apps.yaml\n\
+created       clusters/production/flux-instance.yaml\n\
+created       clusters/production/infrastructure.yaml\n\
+created       clusters/production/kustomization.yaml\n\
+created       clusters/staging/apps.yaml\n\
+created       clusters/staging/flux-instance.yaml\n\
+created       clusters/staging/infrastructure.yaml\n\
+created       clusters/staging/kustomization.yaml\n\
+updated       docs/roadmap.md\n\
+created       infrastructure/configs/cluster-issuers.yaml\n\
+created       infrastructure/configs/kustomization.yaml\n\
+created       infrastructure/controllers/cert-manager.yaml\n\
+created       infrastructure/controllers/kustomization.yaml\n";
+
 #[test]
 fn dry_run_prints_the_diff_and_writes_nothing() {
     let workspace = Workspace::new();
@@ -213,7 +234,12 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         ),
         "{out}"
     );
-    assert!(out.ends_with("updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n"), "{out}");
+    assert!(
+        out.ends_with(&format!(
+            "{LEVEL_2_FROM_1}level 2: 16 created, 2 updated, 22 unchanged\n"
+        )),
+        "{out}"
+    );
     assert_eq!(tree_state(&repo), before);
 }
 
@@ -225,7 +251,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n"
+        format!("{LEVEL_2_FROM_1}level 3: 16 created, 2 updated, 22 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -811,14 +837,14 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n",
+        &format!("{LEVEL_2_FROM_1}level 2: 16 created, 2 updated, 22 unchanged\n"),
         "",
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 38 unchanged\n",
         "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
     );
     // An error and its hint are never silenced.

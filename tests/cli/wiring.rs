@@ -1,0 +1,868 @@
+//! Wiring: every file the GitOps engine must reconcile is reachable from the engine's
+//! entry points, and nothing is written that nothing deploys.
+//!
+//! The walk follows what Flux and Argo CD follow: a FluxInstance's sync path, the
+//! resources, components, generators and patches of a kustomization, the path of a
+//! Flux Kustomization, the source of a HelmRelease, the sources of an Argo CD
+//! Application, and the Applications an ApplicationSet generates from its git file or
+//! list generators (Go templates expanded with each element). Along the way it checks
+//! that each path and source exists, each `dependsOn` and project names something
+//! that is there, and each chart from outside the repository has a pinned version.
+//! It parses the files itself, with serde-saphyr, as the engines would read them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Test, code, stderr};
+
+/// The repository's files, by path relative to its root.
+struct Repo {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Repo {
+    fn read(root: &Path) -> Repo {
+        let files = levelup::files::on_disk(root, &|path| {
+            !path.starts_with(".git") && !path.starts_with(".levelup")
+        })
+        .expect("readable")
+        .into_iter()
+        .map(|file| (file.path.to_string_lossy().replace('\\', "/"), file.bytes))
+        .collect();
+        Repo { files }
+    }
+
+    fn text(&self, path: &str) -> Option<String> {
+        self.files
+            .get(path)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        let prefix = format!("{path}/");
+        self.files.keys().any(|file| file.starts_with(&prefix))
+    }
+
+    /// Files under `dir`: directly in it, or at any depth.
+    fn under(&self, dir: &str, recurse: bool) -> Vec<String> {
+        let prefix = format!("{dir}/");
+        self.files
+            .keys()
+            .filter(|file| {
+                file.strip_prefix(&prefix)
+                    .is_some_and(|rest| recurse || !rest.contains('/'))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// `a/b/../c` → `a/c`, `./x` → `x`; `None` when it leaves the repository.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn join(dir: &str, relative: &str) -> Option<String> {
+    normalize(&format!("{dir}/{relative}"))
+}
+
+/// `*` matches within one path segment; no other special characters are used here.
+fn glob(pattern: &str, path: &str) -> bool {
+    fn matches(pattern: &[u8], path: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => path.is_empty(),
+            Some((b'*', rest)) => (0..=path.len())
+                .take_while(|&i| i == 0 || path[i - 1] != b'/')
+                .any(|i| matches(rest, &path[i..])),
+            Some((c, rest)) => path.first() == Some(c) && matches(rest, &path[1..]),
+        }
+    }
+    matches(pattern.as_bytes(), path.as_bytes())
+}
+
+fn is_manifest(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json")
+}
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// An exact chart version: `1.2.3` or `v1.2.3`, nothing that floats.
+fn is_pinned(version: &str) -> bool {
+    let parts: Vec<&str> = version.trim_start_matches('v').split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// What one walk from the entry points found.
+struct Walk<'a> {
+    repo: &'a Repo,
+    repo_url: String,
+    reached: BTreeSet<String>,
+    problems: Vec<String>,
+    /// `kind namespace/name` of every source object met, and what the engines create.
+    sources: BTreeSet<String>,
+    /// HelmReleases: where, and the `kind namespace/name` of the source they need.
+    needed_sources: Vec<(String, String)>,
+    flux_kustomizations: BTreeSet<String>,
+    depends_on: Vec<(String, String)>,
+    projects: BTreeSet<String>,
+    needed_projects: Vec<(String, String)>,
+    destinations: Vec<(String, String)>,
+    /// Argo CD objects by name, so that one met twice is walked once.
+    seen: BTreeSet<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(repo: &'a Repo, repo_url: &str) -> Walk<'a> {
+        Walk {
+            repo,
+            repo_url: repo_url.to_string(),
+            reached: BTreeSet::new(),
+            problems: Vec::new(),
+            sources: BTreeSet::new(),
+            needed_sources: Vec::new(),
+            flux_kustomizations: BTreeSet::new(),
+            depends_on: Vec::new(),
+            projects: BTreeSet::new(),
+            needed_projects: Vec::new(),
+            destinations: Vec::new(),
+            seen: BTreeSet::new(),
+        }
+    }
+
+    fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    /// A folder as kustomize (its kustomization.yaml) or as plain manifests.
+    fn folder(&mut self, dir: &str, recurse: bool, from: &str) {
+        if self
+            .repo
+            .files
+            .contains_key(&format!("{dir}/kustomization.yaml"))
+        {
+            self.kustomization(dir);
+        } else if self.repo.files.contains_key(&format!("{dir}/Chart.yaml")) {
+            for file in self.repo.under(dir, true) {
+                self.reached.insert(file);
+            }
+        } else if self.repo.is_dir(dir) {
+            for file in self.repo.under(dir, recurse) {
+                if is_manifest(&file) {
+                    self.file(&file);
+                }
+            }
+        } else {
+            self.problem(format!("{from}: the path `{dir}` does not exist"));
+        }
+    }
+
+    fn kustomization(&mut self, dir: &str) {
+        let path = format!("{dir}/kustomization.yaml");
+        if !self.reached.insert(path.clone()) {
+            return;
+        }
+        let Some(text) = self.repo.text(&path) else {
+            return;
+        };
+        let document: Value = match serde_saphyr::from_str(&text) {
+            Ok(document) => document,
+            Err(error) => return self.problem(format!("{path}: {error}")),
+        };
+        if document.get("helmCharts").is_some() {
+            self.problem(format!("{path}: `helmCharts` cannot be built offline"));
+        }
+        let mut entries: Vec<String> = Vec::new();
+        for key in ["resources", "components"] {
+            for entry in document[key].as_array().into_iter().flatten() {
+                entries.extend(entry.as_str().map(str::to_string));
+            }
+        }
+        for entry in &entries {
+            if entry.contains("://") || entry.starts_with("github.com/") {
+                self.problem(format!("{path}: `{entry}` is a remote base"));
+                continue;
+            }
+            let Some(target) = join(dir, entry) else {
+                self.problem(format!("{path}: `{entry}` leaves the repository"));
+                continue;
+            };
+            if self.repo.files.contains_key(&target) {
+                self.file(&target);
+            } else if self.repo.is_dir(&target) {
+                self.folder(&target, false, &path);
+            } else {
+                self.problem(format!("{path}: `{entry}` does not exist"));
+            }
+        }
+        // Files that generators and patches read.
+        let mut read: Vec<String> = Vec::new();
+        for generator in ["configMapGenerator", "secretGenerator"] {
+            for item in document[generator].as_array().into_iter().flatten() {
+                for key in ["files", "envs"] {
+                    for file in item[key].as_array().into_iter().flatten() {
+                        if let Some(file) = file.as_str() {
+                            let file = file.split_once('=').map_or(file, |(_, file)| file);
+                            read.push(file.to_string());
+                        }
+                    }
+                }
+                read.extend(item["env"].as_str().map(str::to_string));
+            }
+        }
+        for patch in document["patches"].as_array().into_iter().flatten() {
+            read.extend(patch["path"].as_str().map(str::to_string));
+        }
+        for file in read {
+            match join(dir, &file) {
+                Some(target) if self.repo.files.contains_key(&target) => {
+                    self.reached.insert(target);
+                }
+                _ => self.problem(format!("{path}: `{file}` does not exist")),
+            }
+        }
+    }
+
+    fn file(&mut self, path: &str) {
+        if !self.reached.insert(path.to_string()) {
+            return;
+        }
+        let Some(text) = self.repo.text(path) else {
+            return;
+        };
+        let documents: Vec<Value> = if path.ends_with(".json") {
+            match serde_json::from_str(&text) {
+                Ok(document) => vec![document],
+                Err(error) => return self.problem(format!("{path}: {error}")),
+            }
+        } else {
+            match serde_saphyr::from_multiple(&text) {
+                Ok(documents) => documents,
+                Err(error) => return self.problem(format!("{path}: {error}")),
+            }
+        };
+        for document in documents.iter().filter(|d| !d.is_null()) {
+            self.object(path, document);
+        }
+    }
+
+    fn object(&mut self, path: &str, object: &Value) {
+        let api_version = str_at(object, "/apiVersion").unwrap_or_default();
+        let kind = str_at(object, "/kind").unwrap_or_default();
+        let group = api_version.split_once('/').map_or("", |(group, _)| group);
+        let name = str_at(object, "/metadata/name").unwrap_or_default();
+        let namespace = str_at(object, "/metadata/namespace").unwrap_or("default");
+        let here = format!("{path} ({kind} {name})");
+        match (group, kind) {
+            ("fluxcd.controlplane.io", "FluxInstance") => {
+                let sync_name = str_at(object, "/spec/sync/name").unwrap_or(namespace);
+                let sync_kind = str_at(object, "/spec/sync/kind").unwrap_or_default();
+                self.sources
+                    .insert(format!("{sync_kind} {namespace}/{sync_name}"));
+                if str_at(object, "/spec/sync/url") != Some(self.repo_url.as_str()) {
+                    self.problem(format!("{here}: does not sync {}", self.repo_url));
+                }
+            }
+            ("source.toolkit.fluxcd.io", source) => {
+                self.sources.insert(format!("{source} {namespace}/{name}"));
+                if source == "OCIRepository"
+                    && !str_at(object, "/spec/ref/tag").is_some_and(is_pinned)
+                {
+                    self.problem(format!("{here}: the chart's tag is not pinned"));
+                }
+            }
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+                self.flux_kustomizations
+                    .insert(format!("{namespace}/{name}"));
+                for needed in object
+                    .pointer("/spec/dependsOn")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let needed_name = str_at(needed, "/name").unwrap_or_default();
+                    let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
+                    self.depends_on
+                        .push((here.clone(), format!("{needed_namespace}/{needed_name}")));
+                }
+                let source_kind = str_at(object, "/spec/sourceRef/kind").unwrap_or_default();
+                let source_name = str_at(object, "/spec/sourceRef/name").unwrap_or_default();
+                let source_namespace =
+                    str_at(object, "/spec/sourceRef/namespace").unwrap_or(namespace);
+                // Only a source of this repository is walked: the FluxInstance's.
+                if source_kind != "GitRepository" || source_name != "flux-system" {
+                    self.problem(format!(
+                        "{here}: builds another source, {source_kind} {source_name}"
+                    ));
+                }
+                self.needed_sources.push((
+                    here.clone(),
+                    format!("{source_kind} {source_namespace}/{source_name}"),
+                ));
+                match str_at(object, "/spec/path").and_then(normalize) {
+                    Some(dir) => self.folder(&dir, true, &here),
+                    None => self.problem(format!("{here}: no path")),
+                }
+            }
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+                let (source, chart) = if let Some(reference) = object.pointer("/spec/chartRef") {
+                    (reference.clone(), None)
+                } else {
+                    (
+                        object
+                            .pointer("/spec/chart/spec/sourceRef")
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                        str_at(object, "/spec/chart/spec/chart"),
+                    )
+                };
+                let source_kind = str_at(&source, "/kind").unwrap_or_default();
+                let source_name = str_at(&source, "/name").unwrap_or_default();
+                let source_namespace = str_at(&source, "/namespace").unwrap_or(namespace);
+                self.needed_sources.push((
+                    here.clone(),
+                    format!("{source_kind} {source_namespace}/{source_name}"),
+                ));
+                if source_kind == "GitRepository" {
+                    match chart.and_then(normalize) {
+                        Some(dir) => self.folder(&dir, true, &here),
+                        None => self.problem(format!("{here}: no chart path")),
+                    }
+                } else if source_kind == "HelmRepository"
+                    && !str_at(object, "/spec/chart/spec/version").is_some_and(is_pinned)
+                {
+                    self.problem(format!("{here}: the chart's version is not pinned"));
+                }
+            }
+            ("argoproj.io", "AppProject") => {
+                self.projects.insert(name.to_string());
+            }
+            ("argoproj.io", "Application" | "ApplicationSet") => {
+                // An object met twice (a file two walks reach) is walked once.
+                let first = self.seen.insert(format!("{kind} {name}"));
+                match kind {
+                    "Application" if first => {
+                        let spec = object.get("spec").cloned().unwrap_or(Value::Null);
+                        self.application(&here, &spec);
+                    }
+                    "ApplicationSet" if first => self.application_set(&here, object),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn application(&mut self, here: &str, spec: &Value) {
+        if let Some(project) = str_at(spec, "/project") {
+            self.needed_projects
+                .push((here.to_string(), project.to_string()));
+        }
+        if let Some(destination) = str_at(spec, "/destination/name") {
+            self.destinations
+                .push((here.to_string(), destination.to_string()));
+        } else {
+            self.problem(format!("{here}: a destination without a cluster name"));
+        }
+        let sources: Vec<Value> = match (spec.get("source"), spec.get("sources")) {
+            (Some(source), _) => vec![source.clone()],
+            (None, Some(Value::Array(sources))) => sources.clone(),
+            _ => Vec::new(),
+        };
+        if sources.is_empty() {
+            self.problem(format!("{here}: no source"));
+        }
+        // `$ref/path` of a value file names a source of ours by its `ref`.
+        let refs: BTreeSet<String> = sources
+            .iter()
+            .filter_map(|source| str_at(source, "/ref").map(str::to_string))
+            .collect();
+        for source in &sources {
+            let repo_url = str_at(source, "/repoURL").unwrap_or_default();
+            if repo_url != self.repo_url {
+                let version = str_at(source, "/targetRevision").unwrap_or_default();
+                if str_at(source, "/chart").is_none() || !is_pinned(version) {
+                    self.problem(format!(
+                        "{here}: `{repo_url}` is not a chart at a pinned version"
+                    ));
+                }
+                continue;
+            }
+            for value_file in source
+                .pointer("/helm/valueFiles")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                let file = match value_file.split_once('/') {
+                    Some((reference, rest)) if reference.starts_with('$') => {
+                        if !refs.contains(&reference[1..]) {
+                            self.problem(format!("{here}: no source has ref `{reference}`"));
+                        }
+                        normalize(rest)
+                    }
+                    _ => str_at(source, "/path").and_then(|dir| join(dir, value_file)),
+                };
+                match file {
+                    Some(file) if self.repo.files.contains_key(&file) => {
+                        self.reached.insert(file);
+                    }
+                    _ => self.problem(format!("{here}: value file `{value_file}` does not exist")),
+                }
+            }
+            let Some(dir) = str_at(source, "/path").and_then(normalize) else {
+                if str_at(source, "/ref").is_none() {
+                    self.problem(format!(
+                        "{here}: a source of this repository without a path"
+                    ));
+                }
+                continue;
+            };
+            let recurse = source
+                .pointer("/directory/recurse")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let exclude = str_at(source, "/directory/exclude").map(str::to_string);
+            if let Some(exclude) = exclude {
+                if !self.repo.is_dir(&dir) {
+                    self.problem(format!("{here}: the path `{dir}` does not exist"));
+                }
+                for file in self.repo.under(&dir, recurse) {
+                    let relative = &file[dir.len() + 1..];
+                    if is_manifest(&file) && !glob(&exclude, relative) {
+                        self.file(&file);
+                    }
+                }
+            } else {
+                self.folder(&dir, recurse, here);
+            }
+        }
+    }
+
+    fn application_set(&mut self, here: &str, object: &Value) {
+        let mut elements: Vec<BTreeMap<String, String>> = Vec::new();
+        for generator in object
+            .pointer("/spec/generators")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(git) = generator.get("git") {
+                if str_at(git, "/repoURL") != Some(self.repo_url.as_str()) {
+                    self.problem(format!("{here}: a git generator on another repository"));
+                }
+                for pattern in git["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|file| str_at(file, "/path"))
+                {
+                    let matched: Vec<String> = self
+                        .repo
+                        .files
+                        .keys()
+                        .filter(|file| glob(pattern, file))
+                        .cloned()
+                        .collect();
+                    if matched.is_empty() {
+                        self.problem(format!("{here}: no file matches `{pattern}`"));
+                    }
+                    for file in matched {
+                        self.reached.insert(file.clone());
+                        let text = self.repo.text(&file).unwrap_or_default();
+                        let parsed: Value = if file.ends_with(".json") {
+                            serde_json::from_str(&text).unwrap_or(Value::Null)
+                        } else {
+                            serde_saphyr::from_str(&text).unwrap_or(Value::Null)
+                        };
+                        let mut element = parameters(&parsed);
+                        let (dir, filename) = file.rsplit_once('/').unwrap_or(("", &file));
+                        element.insert("path.path".to_string(), dir.to_string());
+                        element.insert(
+                            "path.basename".to_string(),
+                            dir.rsplit('/').next().unwrap_or_default().to_string(),
+                        );
+                        element.insert("path.filename".to_string(), filename.to_string());
+                        elements.push(element);
+                    }
+                }
+            } else if let Some(list) = generator.get("list") {
+                for element in list["elements"].as_array().into_iter().flatten() {
+                    elements.push(parameters(element));
+                }
+            } else {
+                self.problem(format!("{here}: a generator the wiring test does not know"));
+            }
+        }
+        if elements.is_empty() {
+            self.problem(format!("{here}: generates no application"));
+        }
+        let template = object
+            .pointer("/spec/template")
+            .cloned()
+            .unwrap_or(Value::Null);
+        for element in elements {
+            let generated = expand(&template, &element);
+            let name = str_at(&generated, "/metadata/name").unwrap_or_default();
+            let at = format!("{here} → Application {name}");
+            let text = generated.to_string();
+            if text.contains("{{") || text.contains('\\') {
+                self.problem(format!("{at}: an unexpanded template: {text}"));
+            }
+            let spec = generated.get("spec").cloned().unwrap_or(Value::Null);
+            if self.seen.insert(format!("Application {name}")) {
+                self.application(&at, &spec);
+            }
+        }
+    }
+
+    fn finish(&mut self, clusters: &BTreeSet<String>) {
+        for (here, needed) in std::mem::take(&mut self.needed_sources) {
+            if !self.sources.contains(&needed) {
+                self.problem(format!("{here}: its source {needed} is not deployed"));
+            }
+        }
+        for (here, needed) in std::mem::take(&mut self.depends_on) {
+            if !self.flux_kustomizations.contains(&needed) {
+                self.problem(format!(
+                    "{here}: depends on {needed}, which is not deployed"
+                ));
+            }
+        }
+        for (here, needed) in std::mem::take(&mut self.needed_projects) {
+            if !self.projects.contains(&needed) && needed != "default" {
+                self.problem(format!("{here}: its project {needed} is not deployed"));
+            }
+        }
+        for (here, destination) in std::mem::take(&mut self.destinations) {
+            if !clusters.contains(&destination) {
+                self.problem(format!("{here}: no cluster is named `{destination}`"));
+            }
+        }
+    }
+}
+
+/// A generator element as template parameters: its string, number and bool values,
+/// nested ones under their dotted key (`{{.a.b}}`).
+fn parameters(element: &Value) -> BTreeMap<String, String> {
+    fn add(prefix: &str, value: &Value, into: &mut BTreeMap<String, String>) {
+        match value {
+            Value::String(text) => {
+                into.insert(prefix.to_string(), text.clone());
+            }
+            Value::Number(_) | Value::Bool(_) => {
+                into.insert(prefix.to_string(), value.to_string());
+            }
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let key = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    add(&key, value, into);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut parameters = BTreeMap::new();
+    add("", element, &mut parameters);
+    parameters
+}
+
+/// The template with every `{{.key}}` (or `{{ .key }}`) replaced by the element's value.
+fn expand(template: &Value, element: &BTreeMap<String, String>) -> Value {
+    match template {
+        Value::String(text) => {
+            let mut text = text.clone();
+            for (key, value) in element {
+                text = text
+                    .replace(&format!("{{{{.{key}}}}}"), value)
+                    .replace(&format!("{{{{ .{key} }}}}"), value);
+            }
+            Value::String(text)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| expand(v, element)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), expand(value, element)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Files that are for people, CI or levelup, not for a cluster.
+fn deployable(path: &str) -> bool {
+    [
+        "apps/",
+        "charts/",
+        "clusters/",
+        "infrastructure/",
+        "argocd/",
+        "policies/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+}
+
+/// The clusters of the platform as `levelup.yaml` declares them: name and environment.
+const CLUSTERS: &str = "
+clusters:
+  - name: dev-eu
+    environment: dev
+  - name: staging-eu
+    environment: staging
+  - name: prod-eu
+    environment: production
+  - name: prod-us
+    environment: production
+management_cluster: prod-us
+";
+
+const REPO_URL: &str = "https://github.com/acme/platform.git";
+
+/// Walks the repository from its engine's entry points; returns what is wrong and
+/// how many files the walk reached.
+fn wiring_problems(root: &Path, gitops: &str) -> (Vec<String>, usize) {
+    let repo = Repo::read(root);
+    let names = ["dev-eu", "staging-eu", "prod-eu", "prod-us"];
+    let mut problems = Vec::new();
+    let mut reached = BTreeSet::new();
+    if gitops == "flux" {
+        // One entry point per cluster: the folder its FluxInstance syncs.
+        for cluster in names {
+            let mut walk = Walk::new(&repo, REPO_URL);
+            let entry = format!("clusters/{cluster}");
+            walk.folder(&entry, true, "the entry point");
+            let instance = repo
+                .text(&format!("{entry}/flux-instance.yaml"))
+                .unwrap_or_default();
+            let instance: Value = serde_saphyr::from_str(&instance).unwrap_or(Value::Null);
+            if str_at(&instance, "/spec/sync/path") != Some(entry.as_str()) {
+                walk.problem(format!("{entry}/flux-instance.yaml does not sync {entry}"));
+            }
+            walk.finish(&BTreeSet::new());
+            problems.extend(walk.problems);
+            reached.extend(walk.reached);
+        }
+    } else {
+        // The management cluster is Argo CD's own; the others are registered by name.
+        let destinations: BTreeSet<String> = names
+            .iter()
+            .map(|name| match *name {
+                "prod-us" => "in-cluster".to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        let mut walk = Walk::new(&repo, REPO_URL);
+        if repo.files.contains_key("argocd/bootstrap/root.yaml") {
+            walk.file("argocd/bootstrap/root.yaml");
+        } else {
+            walk.problem("no argocd/bootstrap/root.yaml".to_string());
+        }
+        walk.finish(&destinations);
+        problems.extend(walk.problems);
+        reached.extend(walk.reached);
+    }
+    for path in repo.files.keys() {
+        if deployable(path) && !reached.contains(path) {
+            problems.push(format!("{path} is written, but nothing deploys it"));
+        }
+    }
+    (problems, reached.len())
+}
+
+fn platform(workspace: &Path, gitops: &str) -> PathBuf {
+    std::fs::create_dir_all(workspace).expect("folder");
+    let home = workspace.join("home");
+    crate::support::home_with_git_identity(&home);
+    let repo = workspace.join(gitops);
+    Test::new()
+        .current_dir(workspace)
+        .home(&home)
+        .args([
+            "init",
+            gitops,
+            "--level",
+            "1",
+            "--gitops",
+            gitops,
+            "--app",
+            "shop=ghcr.io/acme/shop:1.2.0:8080",
+            "--app",
+            "cart=ghcr.io/acme/cart:2.0.1:9000",
+        ])
+        .run()
+        .code(0);
+    let config = repo.join("levelup.yaml");
+    let text = std::fs::read_to_string(&config).expect("levelup.yaml");
+    let text = text.replace(
+        "# github:\n#   repo: acme/platform\n",
+        "github:\n  repo: acme/platform\n",
+    );
+    std::fs::write(&config, format!("{text}{CLUSTERS}")).expect("levelup.yaml");
+    repo
+}
+
+fn apply(workspace: &Path, repo: &Path, level: u8) {
+    let output = Test::new()
+        .current_dir(repo)
+        .home(&workspace.join("home"))
+        .args(["apply", "--to", &level.to_string(), "--force"])
+        .run()
+        .0;
+    assert_eq!(code(&output), 0, "apply --to {level}: {}", stderr(&output));
+}
+
+#[test]
+fn every_file_the_engine_reconciles_is_reachable_from_an_entry_point() {
+    for gitops in ["flux", "argocd"] {
+        let workspace = tempfile::tempdir().expect("temporary folder");
+        let repo = platform(workspace.path(), gitops);
+        for level in 1..=5 {
+            apply(workspace.path(), &repo, level);
+            let files = Repo::read(&repo);
+            let engine_files = files
+                .files
+                .keys()
+                .filter(|path| {
+                    ["clusters/", "argocd/", "infrastructure/"]
+                        .iter()
+                        .any(|prefix| path.starts_with(prefix))
+                })
+                .count();
+            if level == 1 {
+                // The engine is a trial by hand at level 1: levelup writes its files from 2.
+                assert_eq!(engine_files, 0, "{gitops} at level 1");
+                continue;
+            }
+            let (problems, reached) = wiring_problems(&repo, gitops);
+            assert!(
+                problems.is_empty(),
+                "{gitops} at level {level}:\n{}",
+                problems.join("\n")
+            );
+            // The walk is not vacuous: it reached the overlays of every environment.
+            assert!(reached > 20, "{gitops} at level {level}: {reached} files");
+            for environment in ["dev", "staging", "production"] {
+                assert!(
+                    files
+                        .files
+                        .contains_key(&format!("apps/overlays/{environment}/kustomization.yaml")),
+                    "{environment}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn adding_a_cluster_adds_one_entry_point_and_copies_nothing() {
+    for (gitops, entry) in [
+        ("flux", "clusters/prod-ap/"),
+        ("argocd", "argocd/clusters/prod-ap.json"),
+    ] {
+        let workspace = tempfile::tempdir().expect("temporary folder");
+        let repo = platform(workspace.path(), gitops);
+        apply(workspace.path(), &repo, 3);
+        let before = Repo::read(&repo);
+        let config = repo.join("levelup.yaml");
+        let text = std::fs::read_to_string(&config).expect("levelup.yaml");
+        let text = text.replace(
+            "\nmanagement_cluster: prod-us",
+            "\n  - name: prod-ap\n    environment: production\nmanagement_cluster: prod-us",
+        );
+        std::fs::write(&config, text).expect("levelup.yaml");
+        apply(workspace.path(), &repo, 3);
+        let after = Repo::read(&repo);
+        let added: Vec<&String> = after
+            .files
+            .keys()
+            .filter(|path| !before.files.contains_key(*path))
+            .collect();
+        let changed: Vec<&String> = after
+            .files
+            .iter()
+            .filter(|(path, bytes)| before.files.get(*path).is_some_and(|old| old != *bytes))
+            .map(|(path, _)| path)
+            .collect();
+        assert!(!added.is_empty(), "{gitops}: nothing added");
+        assert!(
+            added.iter().all(|path| path.starts_with(entry)),
+            "{gitops}: added {added:?}"
+        );
+        // Beyond the entry: levelup.yaml, the README's list of clusters and, for Argo CD, the
+        // production project and the platform project, which name their clusters.
+        let allowed: &[&str] = if gitops == "flux" {
+            &["README.md", "levelup.yaml"]
+        } else {
+            &[
+                "README.md",
+                "levelup.yaml",
+                "argocd/projects/production.yaml",
+                "argocd/projects/platform.yaml",
+            ]
+        };
+        assert!(
+            changed.iter().all(|path| allowed.contains(&path.as_str())),
+            "{gitops}: changed {changed:?}"
+        );
+    }
+}
+
+#[test]
+fn the_wiring_walk_finds_a_missing_path_a_missing_source_and_an_orphan() {
+    let workspace = tempfile::tempdir().expect("temporary folder");
+    let repo = platform(workspace.path(), "flux");
+    apply(workspace.path(), &repo, 2);
+    assert_eq!(wiring_problems(&repo, "flux").0, Vec::<String>::new());
+    // A Kustomization whose path is gone, a release whose source is gone, a stray file.
+    std::fs::remove_dir_all(repo.join("apps/overlays/staging")).expect("remove");
+    crate::support::replace_in(
+        &repo.join("infrastructure/controllers/cert-manager.yaml"),
+        "kind: OCIRepository\nmetadata:\n  name: cert-manager",
+        "kind: OCIRepository\nmetadata:\n  name: cert-manager-old",
+    );
+    std::fs::write(
+        repo.join("infrastructure/controllers/stray.yaml"),
+        "kind: ConfigMap\n",
+    )
+    .expect("write");
+    let problems = wiring_problems(&repo, "flux").0.join("\n");
+    for expected in [
+        "the path `apps/overlays/staging` does not exist",
+        "its source OCIRepository cert-manager/cert-manager is not deployed",
+        "infrastructure/controllers/stray.yaml is written, but nothing deploys it",
+    ] {
+        assert!(problems.contains(expected), "{expected}\n{problems}");
+    }
+    // Argo CD: an ApplicationSet that points at a project nobody declares.
+    let repo = platform(&workspace.path().join("second"), "argocd");
+    apply(&workspace.path().join("second"), &repo, 2);
+    assert_eq!(wiring_problems(&repo, "argocd").0, Vec::<String>::new());
+    std::fs::remove_file(repo.join("argocd/projects/staging.yaml")).expect("remove");
+    let problems = wiring_problems(&repo, "argocd").0.join("\n");
+    assert!(
+        problems.contains("Application apps-staging-eu: its project staging is not deployed"),
+        "{problems}"
+    );
+}
