@@ -55,7 +55,7 @@ language: en
 # github:
 #   repo: acme/platform
 
-# Who owns this repository, for .github/CODEOWNERS: GitHub users and teams.
+# Who owns this repository, for CODEOWNERS rules: GitHub users and teams.
 # owners: [\"@acme/platform-team\", \"@alice\"]
 owners: []
 

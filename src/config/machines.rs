@@ -123,18 +123,15 @@ pub(super) struct Blocks<'a> {
 impl Blocks<'_> {
     /// Reports every block that is not for `provider`.
     pub fn check_provider(&self, check: &mut Checker<'_>, provider: Provider) {
-        let present = [
-            (Provider::Aws, self.aws.and_then(line)),
-            (Provider::Azure, self.azure.and_then(line)),
-            (Provider::Vsphere, self.vsphere.and_then(line)),
+        // The line of each block given: where the block's first key is.
+        let given = [
+            (Provider::Aws, self.aws.map(line)),
+            (Provider::Azure, self.azure.map(line)),
+            (Provider::Vsphere, self.vsphere.map(line)),
         ];
-        for (block, at) in present {
-            let given = match block {
-                Provider::Aws => self.aws.is_some(),
-                Provider::Azure => self.azure.is_some(),
-                _ => self.vsphere.is_some(),
-            };
-            if given && block != provider {
+        for (block, at) in given {
+            let Some(at) = at else { continue };
+            if block != provider {
                 check.report(
                     &format!("{}{block}", self.prefix),
                     at,
