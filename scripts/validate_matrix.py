@@ -258,11 +258,11 @@ class Matrix:
                 if lines[h]:
                     where.setdefault(h, []).append(f"{repo.name}: {rel}")
         hint = "set `github.repo` in levelup.yaml, then run `levelup apply`"
-        if self.args.allow_placeholders:
+        if self.args.allow_placeholders and where:
             repos = sorted({entry.split(": ", 1)[0] for entries in where.values() for entry in entries})
             print(
                 f"---- placeholders: WARNING: {len(where)} distinct files in {len(repos)} repositories hold "
-                f"{self.args.placeholder_marker} (allowed by --allow-placeholders); they cannot work until {hint}",
+                f"{self.args.placeholder_marker} (allowed by --allow-placeholders); they cannot work until you {hint}",
                 flush=True,
             )
             for h, entries in where.items():
