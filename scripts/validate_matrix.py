@@ -16,6 +16,9 @@ input gives the same verdict, because every check here depends only on the conte
   reference makes the key the whole repository, which is always safe);
 - helm lint/template and the render of a chart: once per distinct chart folder;
 - actionlint, the pin check and checkov github_actions: once per distinct `.github/` folder;
+- placeholders (the marker LEVELUP-PLACEHOLDER, in a file that needs a value levelup.yaml does not give
+  yet): once per distinct file content; a failure, or with --allow-placeholders a loud warning that
+  names every file and repository holding one;
 - the rendered set of a repository (every apps/overlays/* built, every chart rendered, as in
   scripts/validate) is keyed by the content of what was rendered; each distinct set is materialised
   once, then schema-checked, and scanned by trivy and checkov once.
@@ -228,9 +231,60 @@ class Matrix:
         self.renders: dict[str, tuple[bool, str, Path]] = {}  # chart key -> ok, output, rendered file
         self.rendered_sets: dict[str, list[Repo]] = {}  # rendered-set key -> the repositories rendering it
         self.set_dirs: dict[str, Path] = {}  # rendered-set key -> its materialised folder, set-NN
+        self.warnings: list[str] = []  # findings that do not fail the run, repeated in the summary
 
     def parallel(self, jobs: list) -> list:
         return list(self.pool.map(lambda job: job(), jobs))
+
+    # -- placeholders
+    def placeholders(self) -> None:
+        started = time.monotonic()
+        marker = self.args.placeholder_marker.encode()
+        where: dict[str, list[str]] = {}
+        lines: dict[str, list[str]] = {}
+        for repo in self.repos:
+            for f in repo.files:
+                rel = repo.rel(f)
+                if rel == "levelup.yaml":
+                    continue  # the user's own file: its comments may name the marker
+                h = file_hash(f)
+                if h not in lines:
+                    data = f.read_bytes()
+                    lines[h] = [
+                        f"{number}: {text.decode(errors='replace').strip()}"
+                        for number, text in enumerate(data.splitlines(), start=1)
+                        if marker in text
+                    ]
+                if lines[h]:
+                    where.setdefault(h, []).append(f"{repo.name}: {rel}")
+        hint = "set `github.repo` in levelup.yaml, then run `levelup apply`"
+        if self.args.allow_placeholders and where:
+            repos = sorted({entry.split(": ", 1)[0] for entries in where.values() for entry in entries})
+            print(
+                f"---- placeholders: WARNING: {len(where)} distinct files in {len(repos)} repositories hold "
+                f"{self.args.placeholder_marker} (allowed by --allow-placeholders); they cannot work until you {hint}",
+                flush=True,
+            )
+            for h, entries in where.items():
+                for line in affects_lines(entries):
+                    print(f"        {line}")
+                for line in lines[h]:
+                    print(f"        | line {line}")
+            self.warnings.append(f"{len(where)} distinct files in {len(repos)} repositories hold {self.args.placeholder_marker}")
+            self.run.phases.append(("placeholders", time.monotonic() - started, 0))
+            return
+        checks = [
+            Check(
+                f"no placeholder in {entries[0].split(': ', 1)[1]} ({len(entries)} copies)",
+                False,
+                "\n".join([f"line {line}" for line in lines[h]] + [f"this file holds {self.args.placeholder_marker}: {hint}"]),
+                entries,
+            )
+            for h, entries in where.items()
+        ]
+        if not checks:
+            checks = [Check(f"no placeholder ({self.args.placeholder_marker}) left", True, "")]
+        self.run.phase(f"placeholders ({len(where)} distinct files hold one)", checks, started)
 
     # -- yamllint
     def yamllint(self) -> None:
@@ -429,6 +483,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--checkov-skip", default="")
     parser.add_argument("--trivy-ignore", required=True)
     parser.add_argument("--trivy-cache", required=True)
+    parser.add_argument("--placeholder-marker", default="LEVELUP-PLACEHOLDER")
+    parser.add_argument("--allow-placeholders", action="store_true", help="a placeholder is a warning, not a failure")
     parser.add_argument("--phase", action="append", default=[], metavar="NAME=SECONDS", help="a phase the caller timed, for the summary")
     parser.add_argument("dirs", nargs="+", type=Path)
     args = parser.parse_args(argv[1:])
@@ -453,6 +509,7 @@ def main(argv: list[str]) -> int:
             name, _, seconds = phase.rpartition("=")
             matrix.run.phases.append((name, float(seconds), 0))
         matrix.run.phases.append(("read and hash", time.monotonic() - started, 0))
+        matrix.placeholders()
         matrix.yamllint()
         matrix.manifests(f"manifests ({len(repos)} repositories)", [r.path for r in repos], {r.name: [r] for r in repos})
         matrix.kustomize()
@@ -465,6 +522,7 @@ def main(argv: list[str]) -> int:
         matrix.scan()
         matrix.pool.shutdown()
         result = matrix.run
+        warnings = matrix.warnings
 
     passed = sum(c.ok for c in result.checks)
     failed = len(result.checks) - passed
@@ -480,6 +538,8 @@ def main(argv: list[str]) -> int:
         if not check.ok:
             repos = sorted({a.split(": ", 1)[0] for a in check.affects})
             print(f"  FAIL  {check.label}: in {len(repos)} repositories: {' '.join(repos)}")
+    for warning in warnings:
+        print(f"  WARN  {warning}")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -5,6 +5,7 @@
 mod catalog;
 mod helpers;
 mod manifest;
+pub mod placeholder;
 mod render;
 
 use std::path::PathBuf;

@@ -177,8 +177,12 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "policy": config.policy,
             "provider": config.provider,
             "repo": config.repo.clone().unwrap_or_default(),
-            "repo_url": repo_url(config.repo.as_deref()),
+            "repo_url": config.repo_url().unwrap_or_else(|| super::placeholder::REPO_URL.to_string()),
+            "repo_placeholder": config.repo.is_none(),
             "management_cluster": config.management_cluster,
+            "owners": config.owners,
+            "certificates": config.certificates,
+            "secret_store": config.secret_store,
         },
         "applications": config.applications,
         "environments": config.environments.iter().map(|name| json!({
@@ -198,18 +202,6 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
         _ => serde_json::Map::new(),
     }
 }
-
-/// The address the GitOps engines clone the repository from. Without `github.repo`
-/// it is a placeholder that names what to set, and that no engine can clone.
-fn repo_url(repo: Option<&str>) -> String {
-    match repo {
-        Some(repo) => format!("https://github.com/{repo}.git"),
-        None => REPO_URL_PLACEHOLDER.to_string(),
-    }
-}
-
-/// What `platform.repo_url` is while `github.repo` is unset.
-pub const REPO_URL_PLACEHOLDER: &str = "https://github.com/OWNER/REPOSITORY.git";
 
 /// The context once, or once per item of `each` with the item under its name.
 /// The roadmap (hundreds of steps) is only for files without `each`: copying it

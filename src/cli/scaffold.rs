@@ -7,6 +7,7 @@ use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
 use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
+use crate::repo_path::RepoPath;
 use crate::scaffold::{self, ApplyRequest, InitRequest};
 use crate::suggest;
 use crate::tree::{Action, ChangeSet};
@@ -81,7 +82,28 @@ pub fn init(
         outcome.dir.display(),
         outcome.files
     ));
+    warn_placeholders(printer, &outcome.placeholders);
     Ok(Exit::Done)
+}
+
+/// A repository whose files hold placeholders cannot work yet: say which, and how to fix it.
+fn warn_placeholders(printer: &Printer, placeholders: &[RepoPath]) {
+    if placeholders.is_empty() {
+        return;
+    }
+    let paths: Vec<String> = placeholders
+        .iter()
+        .map(|path| format!("`{path}`"))
+        .collect();
+    printer.warning(&format!(
+        "`github.repo` is not set in levelup.yaml: {} a placeholder for the repository's URL: {}",
+        match placeholders.len() {
+            1 => "1 file holds".to_string(),
+            n => format!("{n} files hold"),
+        },
+        paths.join(", ")
+    ));
+    printer.hint("add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`");
 }
 
 pub fn apply(
@@ -101,6 +123,7 @@ pub fn apply(
     };
     let outcome = scaffold::apply(pack, catalog, &request, printer.reporter())?;
     printer.finish();
+    warn_placeholders(printer, &outcome.placeholders);
     let changes = &outcome.changes;
     if changes.is_noop() {
         printer.status(&format!(
@@ -173,11 +196,7 @@ fn parse_app(text: &str) -> Result<Application, Error> {
     if image.is_empty() {
         return Err(malformed());
     }
-    Ok(Application {
-        name: name.to_string(),
-        image: image.to_string(),
-        port,
-    })
+    Ok(Application::new(name, image, port))
 }
 
 /// One line per file that changes or needs the user's attention, then the counts.

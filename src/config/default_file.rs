@@ -11,11 +11,11 @@ pub fn default_file(
     provider: Provider,
     applications: &[Application],
 ) -> String {
-    let example = [Application {
-        name: "podinfo".to_string(),
-        image: "ghcr.io/stefanprodan/podinfo:6.9.2".to_string(),
-        port: 9898,
-    }];
+    let example = [Application::new(
+        "podinfo",
+        "ghcr.io/stefanprodan/podinfo:6.9.2",
+        9898,
+    )];
     let applications = if applications.is_empty() {
         &example[..]
     } else {
@@ -49,10 +49,30 @@ policy: {policy}
 provider: {provider}
 # Language of generated text.
 language: en
-# The GitHub repository, for `levelup pr` and `levelup issues`.
+# The GitHub repository, for `levelup pr` and `levelup issues`, and the one the
+# GitOps engine syncs from. Until it is set, the files that need its URL carry a
+# placeholder, and `levelup init`, `levelup apply` and `scripts/validate` name them.
 # github:
 #   repo: acme/platform
 
+# Who owns this repository, for CODEOWNERS rules: GitHub users and teams.
+# owners: [\"@acme/platform-team\", \"@alice\"]
+owners: []
+
+# The ACME account of cert-manager's ClusterIssuer. Without `acme_email` the account
+# has no contact address (ACME makes it optional).
+certificates:
+  # acme_email: platform-team@acme.io
+  acme_server: {acme_server}
+
+# Where External Secrets reads secrets from: `provider: vault` with the server's
+# `url`, `aws` (Secrets Manager) with a `region`, or `azure` (Key Vault) with the
+# vault's `url`, such as https://acme-platform.vault.azure.net.
+secret_store:
+  provider: vault
+  url: {vault_url}
+
+{machines}
 environments: [dev, staging, production]
 
 # Workload clusters. Without this list there is one per environment, named after it.
@@ -62,18 +82,76 @@ environments: [dev, staging, production]
 #     kubernetes_version: v1.34.0
 #     control_plane_nodes: 1
 #     worker_nodes: 2
-#     region: eu-west-1
+{cluster_machines}
 
 # The cluster that runs Argo CD (gitops: argocd) and reaches the others as registered
 # clusters. Default: the first cluster of `production`.
 # management_cluster: production
 
 # The applications the platform deploys; each gets a Kustomize base and an overlay
-# per environment.
+# per environment. `error_rate` (optional) is the PromQL expression of the share of
+# failed requests (0 to 1) that progressive delivery watches; by default
+#   sum(rate(http_requests_total{{job=\"NAME\",code=~\"5..\"}}[5m]))
+#     / sum(rate(http_requests_total{{job=\"NAME\"}}[5m]))
 applications:
 {apps}",
         name = scalar(name),
+        acme_server = super::services::DEFAULT_ACME_SERVER,
+        vault_url = super::services::DEFAULT_VAULT_URL,
+        machines = machines(provider),
+        cluster_machines = cluster_machines(provider),
     )
+}
+
+/// The provider's machine settings for every cluster, with their defaults.
+fn machines(provider: Provider) -> String {
+    use super::machines::*;
+    match provider {
+        Provider::Docker => "# Docker (CAPD) clusters have no machine settings.\n".to_string(),
+        Provider::Aws => format!(
+            "# The machines of every cluster (a cluster may override them under its own `aws:`).
+aws:
+  region: {DEFAULT_AWS_REGION}
+  instance_type: {DEFAULT_AWS_INSTANCE_TYPE}
+"
+        ),
+        Provider::Azure => format!(
+            "# The machines of every cluster (a cluster may override them under its own `azure:`).
+# Without `subscription_id`, the subscription is the one of the cluster identity.
+azure:
+  location: {DEFAULT_AZURE_LOCATION}
+  vm_size: {DEFAULT_AZURE_VM_SIZE}
+  # subscription_id: 0b6f1c5e-3c4d-4a8e-9f21-6d2a7e5b9c10
+"
+        ),
+        Provider::Vsphere => format!(
+            "# The vCenter and the machines of every cluster (a cluster may override them
+# under its own `vsphere:`). Replace the example server and names with yours.
+# `template` defaults to ubuntu-2404-kube-<the cluster's kubernetes_version>;
+# without `thumbprint` the vCenter's certificate must be trusted.
+vsphere:
+  server: {DEFAULT_VSPHERE_SERVER}
+  # thumbprint: 5D:01:06:63:55:9D:DF:FE:38:81:6E:2C:FA:71:BC:63:82:C5:16:51
+  datacenter: {DEFAULT_VSPHERE_DATACENTER}
+  datastore: {DEFAULT_VSPHERE_DATASTORE}
+  network: {network}
+  cpus: {DEFAULT_VSPHERE_CPUS}
+  memory_mib: {DEFAULT_VSPHERE_MEMORY_MIB}
+  disk_gib: {DEFAULT_VSPHERE_DISK_GIB}
+",
+            network = scalar(DEFAULT_VSPHERE_NETWORK),
+        ),
+    }
+}
+
+/// The example cluster's own machine settings, as comment lines.
+fn cluster_machines(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Docker => "",
+        Provider::Aws => "#     aws: {instance_type: m6i.xlarge}\n",
+        Provider::Azure => "#     azure: {vm_size: Standard_D4s_v5}\n",
+        Provider::Vsphere => "#     vsphere: {cpus: 4, memory_mib: 16384}\n",
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +173,35 @@ mod tests {
         assert_eq!(config.applications.len(), 1);
         assert_eq!(config.clusters.len(), 3);
         assert_eq!(config.environments, ["dev", "staging", "production"]);
+    }
+
+    /// For every provider, the file parses, and what it writes out is what the
+    /// parser would take by default: writing a key changes nothing.
+    #[test]
+    fn every_provider_writes_its_defaults_and_nothing_else() {
+        let parse = |text: &str| {
+            super::super::parse(std::path::Path::new("levelup.yaml"), text)
+                .unwrap_or_else(|error| panic!("{error:?}\n{text}"))
+        };
+        for &provider in Provider::ALL {
+            let text = default_file("acme", GitOps::Argocd, PolicyEngine::Vap, provider, &[]);
+            let written = parse(&text);
+            let minimal = parse(&format!(
+                "name: acme\ngitops: argocd\npolicy: vap\nprovider: {provider}\napplications:\n  - {{name: podinfo, image: 'ghcr.io/stefanprodan/podinfo:6.9.2', port: 9898}}\n"
+            ));
+            assert_eq!(written, minimal, "{provider}");
+            let blocks: Vec<&str> = ["aws:", "azure:", "vsphere:"]
+                .into_iter()
+                .filter(|block| text.lines().any(|line| line == *block))
+                .collect();
+            match provider {
+                Provider::Docker => assert!(blocks.is_empty(), "{text}"),
+                other => assert_eq!(blocks, [format!("{other}:")], "{text}"),
+            }
+            assert_eq!(
+                written.applications[0].error_rate,
+                super::super::default_error_rate("podinfo")
+            );
+        }
     }
 }

@@ -5,7 +5,11 @@
 
 mod choices;
 mod default_file;
+mod error_rate;
+mod machines;
 mod schema;
+mod services;
+mod shapes;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,10 @@ use serde_saphyr::{Location, Spanned};
 
 pub use choices::{GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
+pub use error_rate::default_error_rate;
+pub use machines::{Aws, Azure, Machines, Vsphere};
 pub use schema::SCHEMA;
+pub use services::{Certificates, SecretStore, SecretStoreProvider};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 use crate::yaml;
@@ -40,6 +47,19 @@ pub struct Config {
     /// the first production cluster.
     pub management_cluster: String,
     pub applications: Vec<Application>,
+    /// GitHub users and teams (`@alice`, `@acme/platform-team`) who own the repository.
+    pub owners: Vec<String>,
+    pub certificates: Certificates,
+    pub secret_store: SecretStore,
+}
+
+impl Config {
+    /// The HTTPS clone URL of `github.repo`, when it is set.
+    pub fn repo_url(&self) -> Option<String> {
+        self.repo
+            .as_ref()
+            .map(|repo| format!("https://github.com/{repo}.git"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,7 +69,11 @@ pub struct Cluster {
     pub kubernetes_version: String,
     pub control_plane_nodes: u32,
     pub worker_nodes: u32,
+    /// The AWS region or Azure location, or the `region` as written (may be empty).
     pub region: String,
+    /// The machines in the provider's terms: only the platform's provider is set.
+    #[serde(flatten)]
+    pub machines: Machines,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -57,6 +81,21 @@ pub struct Application {
     pub name: String,
     pub image: String,
     pub port: u16,
+    /// The PromQL expression of the application's error rate (0 to 1), for the
+    /// analysis of progressive delivery.
+    pub error_rate: String,
+}
+
+impl Application {
+    /// An application with the default error-rate expression for its name.
+    pub fn new(name: &str, image: &str, port: u16) -> Application {
+        Application {
+            name: name.to_string(),
+            image: image.to_string(),
+            port,
+            error_rate: default_error_rate(name),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +139,18 @@ struct RawConfig {
     management_cluster: Option<Spanned<String>>,
     #[serde(default)]
     applications: Vec<RawApplication>,
+    #[serde(default)]
+    owners: Vec<Spanned<String>>,
+    #[serde(default)]
+    certificates: Option<Spanned<services::RawCertificates>>,
+    #[serde(default)]
+    secret_store: Option<Spanned<services::RawSecretStore>>,
+    #[serde(default)]
+    aws: Option<Spanned<machines::RawAws>>,
+    #[serde(default)]
+    azure: Option<Spanned<machines::RawAzure>>,
+    #[serde(default)]
+    vsphere: Option<Spanned<machines::RawVsphere>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +171,13 @@ struct RawCluster {
     #[serde(default)]
     worker_nodes: Option<u32>,
     #[serde(default)]
-    region: Option<String>,
+    region: Option<Spanned<String>>,
+    #[serde(default)]
+    aws: Option<Spanned<machines::RawAws>>,
+    #[serde(default)]
+    azure: Option<Spanned<machines::RawAzure>>,
+    #[serde(default)]
+    vsphere: Option<Spanned<machines::RawVsphere>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +186,8 @@ struct RawApplication {
     name: Spanned<String>,
     image: Spanned<String>,
     port: Spanned<i64>,
+    #[serde(default)]
+    error_rate: Option<Spanned<String>>,
 }
 
 /// A value levelup supplies itself: it has no position in the file.
@@ -247,17 +306,41 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         );
     }
 
+    let top_blocks = machines::Blocks {
+        prefix: String::new(),
+        aws: raw.aws.as_ref(),
+        azure: raw.azure.as_ref(),
+        vsphere: raw.vsphere.as_ref(),
+    };
+    top_blocks.check_provider(&mut check, raw.provider);
     let clusters: Vec<Cluster> = if raw.clusters.is_empty() {
         // One workload cluster per environment, named after it.
+        let none = machines::Blocks {
+            prefix: String::new(),
+            aws: None,
+            azure: None,
+            vsphere: None,
+        };
         environments
             .iter()
-            .map(|environment| Cluster {
-                name: environment.clone(),
-                environment: environment.clone(),
-                kubernetes_version: DEFAULT_KUBERNETES_VERSION.to_string(),
-                control_plane_nodes: 1,
-                worker_nodes: 2,
-                region: String::new(),
+            .map(|environment| {
+                let machines = machines::resolve(
+                    &mut check,
+                    raw.provider,
+                    &top_blocks,
+                    &none,
+                    None,
+                    DEFAULT_KUBERNETES_VERSION,
+                );
+                Cluster {
+                    name: environment.clone(),
+                    environment: environment.clone(),
+                    kubernetes_version: DEFAULT_KUBERNETES_VERSION.to_string(),
+                    control_plane_nodes: 1,
+                    worker_nodes: 2,
+                    region: machines::region(&machines).unwrap_or_default(),
+                    machines,
+                }
             })
             .collect()
     } else {
@@ -320,13 +403,36 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                         "use an odd number: 1, 3 or 5",
                     );
                 }
+                let blocks = machines::Blocks {
+                    prefix: format!("{key}."),
+                    aws: cluster.aws.as_ref(),
+                    azure: cluster.azure.as_ref(),
+                    vsphere: cluster.vsphere.as_ref(),
+                };
+                blocks.check_provider(&mut check, raw.provider);
+                let machines = machines::resolve(
+                    &mut check,
+                    raw.provider,
+                    &top_blocks,
+                    &blocks,
+                    cluster.region.as_ref(),
+                    &version.value,
+                );
+                let region = machines::region(&machines).unwrap_or_else(|| {
+                    cluster
+                        .region
+                        .as_ref()
+                        .map(|region| region.value.clone())
+                        .unwrap_or_default()
+                });
                 Cluster {
                     name: cluster.name.value.clone(),
                     environment: cluster.environment.value.clone(),
                     kubernetes_version: version.value,
                     control_plane_nodes,
                     worker_nodes: cluster.worker_nodes.unwrap_or(2),
-                    region: cluster.region.clone().unwrap_or_default(),
+                    region,
+                    machines,
                 }
             })
             .collect()
@@ -375,10 +481,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                     "a port is a number from 1 to 65535",
                 );
             }
+            let error_rate = error_rate::check(
+                &mut check,
+                &key,
+                &application.name.value,
+                application.error_rate.as_ref(),
+            );
             Some(Application {
                 name: application.name.value.clone(),
                 image: image.clone(),
                 port: port?,
+                error_rate,
             })
         })
         .collect();
@@ -396,6 +509,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         }
     }
 
+    let owners = services::owners(&mut check, &raw.owners);
+    let certificates = services::certificates(&mut check, raw.certificates.as_ref());
+    let secret_store = services::secret_store(&mut check, raw.secret_store.as_ref());
+
     if !check.diagnostics.is_empty() {
         return Err(Error::Invalid(check.diagnostics));
     }
@@ -412,6 +529,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         clusters,
         management_cluster,
         applications,
+        owners,
+        certificates,
+        secret_store,
     })
 }
 
@@ -470,14 +590,19 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     /// Reports a problem at `key`, on the line its value was read from.
+    /// A problem already reported (a top-level value every cluster inherits) is
+    /// reported once.
     fn report(&mut self, key: &str, line: Option<usize>, message: String, hint: &str) {
-        self.diagnostics.push(Diagnostic {
+        let diagnostic = Diagnostic {
             file: self.path.to_path_buf(),
             line,
             key: Some(key.to_string()),
             message,
             hint: Some(hint.to_string()),
-        });
+        };
+        if !self.diagnostics.contains(&diagnostic) {
+            self.diagnostics.push(diagnostic);
+        }
     }
 
     /// Names become Kubernetes object names and paths: DNS labels only.
@@ -527,8 +652,9 @@ mod tests {
         }
     }
 
-    /// levelup.yaml has no key that nests, so a "billion laughs" cannot hide in
-    /// a valid shape: its anchors sit at keys the strict parser refuses first.
+    /// levelup.yaml nests no deeper than lists and maps of scalars, so a "billion
+    /// laughs" cannot hide in a valid shape: its anchors sit at keys the strict
+    /// parser refuses first, or where a scalar is expected.
     #[test]
     fn nested_aliases_are_refused_quickly() {
         let started = std::time::Instant::now();

@@ -14,7 +14,9 @@ mod tests {
 
     use serde_json::Value;
 
-    use super::super::{Application, GitOps, PolicyEngine, Provider, RawConfig, default_file};
+    use super::super::{
+        Application, GitOps, PolicyEngine, Provider, RawConfig, SecretStoreProvider, default_file,
+    };
     use super::SCHEMA;
 
     fn schema() -> Value {
@@ -85,6 +87,32 @@ mod tests {
                 format!("{required}applications: [{{zzz: 1}}]\n"),
                 &properties["applications"]["items"],
             ),
+            (
+                format!("{required}certificates: {{zzz: 1}}\n"),
+                &properties["certificates"],
+            ),
+            (
+                format!("{required}secret_store: {{provider: vault, zzz: 1}}\n"),
+                &properties["secret_store"],
+            ),
+            (
+                format!("{required}aws: {{zzz: 1}}\n"),
+                &schema["$defs"]["aws"],
+            ),
+            (
+                format!("{required}azure: {{zzz: 1}}\n"),
+                &schema["$defs"]["azure"],
+            ),
+            (
+                format!("{required}vsphere: {{zzz: 1}}\n"),
+                &schema["$defs"]["vsphere"],
+            ),
+            (
+                format!(
+                    "{required}clusters: [{{name: a, environment: dev, vsphere: {{zzz: 1}}}}]\n"
+                ),
+                &schema["$defs"]["vsphere"],
+            ),
         ] {
             assert_eq!(schema_keys(object), accepted_keys(&text), "{text}");
             assert_eq!(object["additionalProperties"], false, "{text}");
@@ -92,6 +120,21 @@ mod tests {
         assert_eq!(schema_enum(&properties["gitops"]), GitOps::names());
         assert_eq!(schema_enum(&properties["policy"]), PolicyEngine::names());
         assert_eq!(schema_enum(&properties["provider"]), Provider::names());
+        let stores: Vec<&str> = SecretStoreProvider::ALL
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
+        assert_eq!(
+            schema_enum(&properties["secret_store"]["properties"]["provider"]),
+            stores
+        );
+        // The provider blocks are one shape, at the top and in each cluster.
+        let cluster = &properties["clusters"]["items"]["properties"];
+        for block in ["aws", "azure", "vsphere"] {
+            let reference = format!("#/$defs/{block}");
+            assert_eq!(properties[block]["$ref"], reference.as_str());
+            assert_eq!(cluster[block]["$ref"], reference.as_str());
+        }
     }
 
     /// Every key in the schema has a description an editor can show.
@@ -112,17 +155,17 @@ mod tests {
                 }
             }
         }
-        check("", &schema());
+        let schema = schema();
+        check("", &schema);
+        for (name, definition) in schema["$defs"].as_object().expect("$defs") {
+            check(&format!("$defs.{name}"), definition);
+        }
     }
 
     #[test]
     fn the_file_init_writes_is_valid() {
         let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
-        let shop = Application {
-            name: "shop".to_string(),
-            image: "ghcr.io/acme/shop:1.2.0".to_string(),
-            port: 8080,
-        };
+        let shop = Application::new("shop", "ghcr.io/acme/shop:1.2.0", 8080);
         for (gitops, policy, provider, applications) in [
             (
                 GitOps::Flux,
@@ -131,6 +174,18 @@ mod tests {
                 vec![],
             ),
             (GitOps::Argocd, PolicyEngine::Vap, Provider::Aws, vec![shop]),
+            (
+                GitOps::Flux,
+                PolicyEngine::Gatekeeper,
+                Provider::Azure,
+                vec![],
+            ),
+            (
+                GitOps::Argocd,
+                PolicyEngine::Kyverno,
+                Provider::Vsphere,
+                vec![],
+            ),
         ] {
             let text = default_file("acme", gitops, policy, provider, &applications);
             let document: Value = serde_saphyr::from_str(&text).expect("YAML");
@@ -147,6 +202,14 @@ mod tests {
             "name: acme\ngitops: fluxcd\npolicy: kyverno\nprovider: docker\n",
             "name: acme\ngitops: flux\npolicy: kyverno\n",
             "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\ntarget: 6\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nowners: [alice]\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\ncertificates: {acme_email: ops}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nsecret_store: {provider: aws}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\nsecret_store: {provider: azure, url: https://a.vault.azure.net, region: eu-west-1}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: aws\nazure: {location: westeurope}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: aws\naws: {region: Frankfurt}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: vsphere\nvsphere: {cpus: 0}\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications: [{name: a, image: a, port: 1, error_rate: ''}]\n",
         ] {
             let document: Value = serde_saphyr::from_str(text).expect("YAML");
             assert!(!validator.is_valid(&document), "{text}");

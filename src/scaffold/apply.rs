@@ -32,6 +32,9 @@ pub struct ApplyOutcome {
     pub written: bool,
     /// Files with uncommitted changes that `--force` changed anyway.
     pub forced_uncommitted: Vec<String>,
+    /// The files that hold a placeholder once the change set is written (see
+    /// [`crate::blueprint::placeholder`]), changed or not.
+    pub placeholders: Vec<RepoPath>,
 }
 
 impl ApplyOutcome {
@@ -59,11 +62,13 @@ pub fn apply(
     } = request;
     reporter.stage("rendering the blueprints");
     let changes = prepare(&WorkTree::new(root), pack, catalog, config, *level, *force)?;
+    let placeholders = super::placeholders(&changes);
     if changes.is_noop() || *dry_run {
         return Ok(ApplyOutcome {
             changes,
             written: false,
             forced_uncommitted: Vec::new(),
+            placeholders,
         });
     }
     let paths: Vec<String> = changes.changed_paths().map(RepoPath::to_string).collect();
@@ -77,6 +82,7 @@ pub fn apply(
         changes,
         written: true,
         forced_uncommitted: dirty,
+        placeholders,
     })
 }
 

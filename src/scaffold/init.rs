@@ -35,6 +35,9 @@ pub struct InitOutcome {
     /// Every file written and committed, `levelup.yaml` included; levelup's own
     /// state under `.levelup/` is not counted.
     pub files: usize,
+    /// The files written with a placeholder for a value `levelup.yaml` does not
+    /// give yet (the repository URL, while `github.repo` is empty).
+    pub placeholders: Vec<RepoPath>,
 }
 
 /// Creates the platform repository `request` describes, or leaves the folder as
@@ -114,6 +117,7 @@ pub fn init(
         name: name.clone(),
         level: *level,
         files: changes.changes.len() + 1,
+        placeholders: super::placeholders(&changes),
     })
 }
 

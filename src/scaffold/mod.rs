@@ -84,6 +84,22 @@ pub fn render_level(
     Ok(blueprint::render(catalog, &input)?)
 }
 
+/// The files of a change set that will hold a placeholder
+/// ([`blueprint::placeholder`]) once it is written, in path order.
+pub fn placeholders(changes: &ChangeSet) -> Vec<RepoPath> {
+    changes
+        .changes
+        .iter()
+        .filter(|change| {
+            change
+                .after
+                .as_deref()
+                .is_some_and(blueprint::placeholder::holds_marker)
+        })
+        .map(|change| change.path.clone())
+        .collect()
+}
+
 /// The level the repository in `tree` is scaffolded up to, from its lock (0 without
 /// one). This is not the level it has reached, which only evidence can tell.
 pub fn scaffolded_level(tree: &dyn Tree) -> Result<u8, Error> {

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_input;
+mod config_values;
 mod content_check;
 mod embedded;
 mod engine_switch;

@@ -1,0 +1,53 @@
+//! Each application's error rate: the PromQL expression the analysis of
+//! progressive delivery (Argo Rollouts AnalysisTemplate, Flagger MetricTemplate)
+//! compares with a threshold. It evaluates to the share of failed requests, 0 to 1.
+
+use serde_saphyr::Spanned;
+
+use super::shapes::promql_problem;
+use super::{Checker, line};
+
+/// The share of HTTP 5xx responses over five minutes, from the
+/// `http_requests_total` counter most HTTP instrumentation libraries export,
+/// for the Prometheus job named after the application (its Service).
+pub fn default_error_rate(application: &str) -> String {
+    format!(
+        "sum(rate(http_requests_total{{job=\"{application}\",code=~\"5..\"}}[5m])) / sum(rate(http_requests_total{{job=\"{application}\"}}[5m]))"
+    )
+}
+
+/// The expression as written, checked; the default when it is left out.
+pub(super) fn check(
+    check: &mut Checker<'_>,
+    key: &str,
+    application: &str,
+    given: Option<&Spanned<String>>,
+) -> String {
+    let Some(given) = given else {
+        return default_error_rate(application);
+    };
+    if let Some(problem) = promql_problem(&given.value) {
+        check.report(
+            &format!("{key}.error_rate"),
+            line(given),
+            format!("`{}` is not a PromQL expression: {problem}", given.value),
+            "write the share of failed requests, such as `sum(rate(http_requests_total{job=\"shop\",code=~\"5..\"}[5m])) / sum(rate(http_requests_total{job=\"shop\"}[5m]))`, or leave it out for that default",
+        );
+    }
+    given.value.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_a_well_formed_expression_for_the_application() {
+        let expression = default_error_rate("shop");
+        assert_eq!(promql_problem(&expression), None);
+        assert_eq!(
+            expression,
+            r#"sum(rate(http_requests_total{job="shop",code=~"5.."}[5m])) / sum(rate(http_requests_total{job="shop"}[5m]))"#
+        );
+    }
+}
