@@ -49,6 +49,16 @@ impl Checker<'_> {
         key: &str,
         nested: bool,
     ) -> Option<EvidenceRule> {
+        if raw.fields.is_some() && raw.kind.is_none() {
+            self.report_step(
+                origin,
+                &format!("{key}.fields"),
+                "`fields` belongs to a `kind` rule".to_string(),
+                "add `kind` and `api_version` to say which documents must have these fields"
+                    .to_string(),
+            );
+            return None;
+        }
         let set = [
             raw.path.is_some(),
             raw.kind.is_some(),
@@ -79,16 +89,6 @@ impl Checker<'_> {
                 key,
                 "`kind` and `api_version` go together".to_string(),
                 "write both, such as `kind: NetworkPolicy` with `api_version: networking.k8s.io/v1`".to_string(),
-            );
-            return None;
-        }
-        if raw.fields.is_some() && raw.kind.is_none() {
-            self.report_step(
-                origin,
-                &format!("{key}.fields"),
-                "`fields` belongs to a `kind` rule".to_string(),
-                "add `kind` and `api_version` to say which documents must have these fields"
-                    .to_string(),
             );
             return None;
         }
