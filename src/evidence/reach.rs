@@ -7,7 +7,8 @@
 //! (remote ones are skipped), and the files its patches and generators read. From a
 //! manifest, each document that points elsewhere in the repository:
 //!
-//! - Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`): `spec.path`, from the root;
+//! - Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`): `spec.path`, from the root, or
+//!   through an `ArtifactGenerator`'s `copy` folders for an `ExternalArtifact` source;
 //! - Argo CD `Application`: `spec.source.path` and `spec.sources[].path` (a folder with
 //!   `Chart.yaml` is a chart, with its `helm.valueFiles`; a plain folder is read
 //!   without its subfolders unless `directory.recurse` is true);
@@ -42,6 +43,16 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// The YAML files of `repo` that nothing reached: neither applied nor read by
+    /// what is applied. A wiring test filters out what no engine reconciles
+    /// (`.github/`, `levelup.yaml`, policy tests) and expects the rest to be empty.
+    pub fn unreached<'r>(&self, repo: &'r Repository) -> Vec<&'r str> {
+        repo.paths()
+            .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
+            .filter(|path| !self.manifests.contains_key(*path) && !self.used.contains(*path))
+            .collect()
+    }
+
     /// The chain of files from an entry point to `file`: `[entry, ..., file]`.
     pub fn chain(&self, file: &str) -> Vec<String> {
         let mut chain = vec![file.to_string()];
@@ -269,6 +280,28 @@ impl Walker<'_> {
                     let path = at(value, &["spec", "path"])
                         .and_then(Value::as_str)
                         .unwrap_or("");
+                    let source_kind =
+                        at(value, &["spec", "sourceRef", "kind"]).and_then(Value::as_str);
+                    let source_name =
+                        at(value, &["spec", "sourceRef", "name"]).and_then(Value::as_str);
+                    let in_artifact = match (source_kind, source_name) {
+                        // Sources outside the repository: nothing here to follow.
+                        (Some("OCIRepository" | "Bucket"), _) => continue,
+                        (Some("ExternalArtifact"), Some(name)) => Some(name),
+                        _ => None,
+                    };
+                    if let Some(artifact) = in_artifact {
+                        match self.artifact_folder(artifact, path) {
+                            Some(target) => self.folder(&target, file, true),
+                            None => self.broken(
+                                file,
+                                "spec.path",
+                                path,
+                                "no ArtifactGenerator of the repository copies a folder there",
+                            ),
+                        }
+                        continue;
+                    }
                     match resolve("", path) {
                         Some(target) if self.repo.is_folder(&target) => {
                             self.folder(&target, file, true)
@@ -290,6 +323,47 @@ impl Walker<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// The repository folder that `path` of the Flux 2.7 ExternalArtifact `artifact`
+    /// is copied from, by an ArtifactGenerator's `copy` entries (`from:
+    /// "@repo/infrastructure/**"`, `to: "@artifact/"`).
+    fn artifact_folder(&self, artifact: &str, path: &str) -> Option<String> {
+        let path = resolve("", path)?;
+        for (_, document) in self.repo.all_documents() {
+            if document.kind() != Some("ArtifactGenerator") {
+                continue;
+            }
+            for entry in array(at(&document.value, &["spec", "artifacts"])) {
+                if entry.get("name").and_then(Value::as_str) != Some(artifact) {
+                    continue;
+                }
+                for copy in array(entry.get("copy")) {
+                    let from = copy.get("from").and_then(Value::as_str).unwrap_or("");
+                    let to = copy.get("to").and_then(Value::as_str).unwrap_or("");
+                    // `@alias/dir/**` copies a folder; other patterns copy files.
+                    let Some(from) = from.strip_suffix("**") else {
+                        continue;
+                    };
+                    let from = from.split_once('/').map_or("", |(_, rest)| rest);
+                    let to = to.split_once('/').map_or("", |(_, rest)| rest);
+                    let (from, to) = (from.trim_end_matches('/'), to.trim_end_matches('/'));
+                    let rest = if to.is_empty() {
+                        Some(path.as_str())
+                    } else if path == to {
+                        Some("")
+                    } else {
+                        path.strip_prefix(&format!("{to}/"))
+                    };
+                    if let Some(candidate) = rest.and_then(|rest| resolve(from, rest))
+                        && self.repo.is_folder(&candidate)
+                    {
+                        return Some(candidate);
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn argo_source(&mut self, file: &str, source_field: &str, source: &Value, path: String) {
@@ -814,6 +888,40 @@ mod tests {
         assert!(!reach.manifests.contains_key("infrastructure/skip/x.yaml"));
         assert_eq!(reach.broken.len(), 1, "{:?}", reach.broken);
         assert_eq!(reach.broken[0].target, "HelmRepository jetstack");
+    }
+
+    /// Flux 2.7 ArtifactGenerator: the path is inside the artifact, copied from a folder.
+    #[test]
+    fn external_artifacts_lead_to_the_folders_they_copy() {
+        let repo = repository(&[
+            (
+                "clusters/staging/artifacts.yaml",
+                "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: flux-system}\nspec:\n  sources: [{alias: monorepo, kind: GitRepository, name: flux-system}]\n  artifacts:\n    - name: apps\n      copy:\n        - {from: '@monorepo/apps/base/**', to: '@artifact/base/'}\n        - {from: '@monorepo/apps/staging/**', to: '@artifact/staging/'}\n",
+            ),
+            (
+                "clusters/staging/apps.yaml",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\nspec:\n  sourceRef: {kind: ExternalArtifact, name: apps}\n  path: ./staging\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: elsewhere}\nspec:\n  sourceRef: {kind: OCIRepository, name: remote}\n  path: ./not-here\n",
+            ),
+            (
+                "apps/staging/kustomization.yaml",
+                "resources: [../base/podinfo]\n",
+            ),
+            (
+                "apps/base/podinfo/kustomization.yaml",
+                "resources: [release.yaml]\n",
+            ),
+            (
+                "apps/base/podinfo/release.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo}\n",
+            ),
+        ]);
+        let reach = reachable(&repo, &["clusters/staging".to_string()]);
+        assert!(reach.broken.is_empty(), "{:?}", reach.broken);
+        assert!(
+            reach
+                .manifests
+                .contains_key("apps/base/podinfo/release.yaml")
+        );
     }
 
     #[test]

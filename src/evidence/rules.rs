@@ -26,21 +26,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn holds(reason: String) -> Outcome {
+    fn holding(reason: String) -> Outcome {
         Outcome {
             verdict: Verdict::Holds,
             reason,
         }
     }
 
-    fn fails(reason: String) -> Outcome {
+    fn failing(reason: String) -> Outcome {
         Outcome {
             verdict: Verdict::DoesNotHold,
             reason,
         }
     }
 
-    pub fn holds_true(&self) -> bool {
+    pub fn holds(&self) -> bool {
         self.verdict == Verdict::Holds
     }
 }
@@ -72,9 +72,9 @@ pub fn evaluate(repo: &Repository, rule: &EvidenceRule) -> Outcome {
         } => wired(repo, from, kind, api_version.as_deref()),
         EvidenceRule::AnyOf(rules) => {
             let outcomes: Vec<Outcome> = rules.iter().map(|rule| evaluate(repo, rule)).collect();
-            match outcomes.iter().find(|outcome| outcome.holds_true()) {
-                Some(found) => Outcome::holds(found.reason.clone()),
-                None => Outcome::fails(format!(
+            match outcomes.iter().find(|outcome| outcome.holds()) {
+                Some(found) => Outcome::holding(found.reason.clone()),
+                None => Outcome::failing(format!(
                     "none of the alternatives holds: {}",
                     outcomes
                         .iter()
@@ -94,7 +94,7 @@ pub fn evaluate(repo: &Repository, rule: &EvidenceRule) -> Outcome {
 fn matcher(glob: &str) -> Result<GlobMatcher, Outcome> {
     Glob::new(glob)
         .map(|glob| glob.compile_matcher())
-        .map_err(|error| Outcome::fails(format!("invalid glob `{glob}`: {}", error.kind())))
+        .map_err(|error| Outcome::failing(format!("invalid glob `{glob}`: {}", error.kind())))
 }
 
 fn path(repo: &Repository, glob: &str) -> Outcome {
@@ -103,8 +103,8 @@ fn path(repo: &Repository, glob: &str) -> Outcome {
         Err(outcome) => return outcome,
     };
     match repo.paths().find(|path| matcher.is_match(path)) {
-        Some(found) => Outcome::holds(format!("`{found}` matches `{glob}`")),
-        None => Outcome::fails(format!("no file matches `{glob}`")),
+        Some(found) => Outcome::holding(format!("`{found}` matches `{glob}`")),
+        None => Outcome::failing(format!("no file matches `{glob}`")),
     }
 }
 
@@ -156,7 +156,7 @@ fn kind_rule(repo: &Repository, kind: &str, api_version: &str, fields: &[FieldCh
                 document.api_version().unwrap_or("none")
             ));
         }
-        return Outcome::fails(reason);
+        return Outcome::failing(reason);
     }
     let mut best: Option<(usize, String)> = None;
     for (file, document) in &candidates {
@@ -177,7 +177,7 @@ fn kind_rule(repo: &Repository, kind: &str, api_version: &str, fields: &[FieldCh
                         .join(", ")
                 )
             };
-            return Outcome::holds(format!(
+            return Outcome::holding(format!(
                 "{} declares {}{with}",
                 place(file, document, repo),
                 document.describe()
@@ -200,7 +200,7 @@ fn kind_rule(repo: &Repository, kind: &str, api_version: &str, fields: &[FieldCh
     }
     let (_, closest) = best.unwrap_or_default();
     let others = candidates.len() - 1;
-    Outcome::fails(if others == 0 {
+    Outcome::failing(if others == 0 {
         closest
     } else {
         format!(
@@ -222,7 +222,7 @@ fn workflow_files(repo: &Repository) -> Vec<&str> {
 
 fn compile(pattern: &str) -> Result<regex::Regex, Outcome> {
     regex::Regex::new(pattern)
-        .map_err(|_| Outcome::fails(format!("invalid regular expression `{pattern}`")))
+        .map_err(|_| Outcome::failing(format!("invalid regular expression `{pattern}`")))
 }
 
 fn workflow(repo: &Repository, pattern: &str) -> Outcome {
@@ -232,15 +232,15 @@ fn workflow(repo: &Repository, pattern: &str) -> Outcome {
     };
     let files = workflow_files(repo);
     if files.is_empty() {
-        return Outcome::fails(format!("there is no workflow under `{WORKFLOWS}/`"));
+        return Outcome::failing(format!("there is no workflow under `{WORKFLOWS}/`"));
     }
     for file in &files {
         let text = String::from_utf8_lossy(repo.bytes(file).unwrap_or_default());
         if regex.is_match(&text) {
-            return Outcome::holds(format!("`{file}` matches `{pattern}`"));
+            return Outcome::holding(format!("`{file}` matches `{pattern}`"));
         }
     }
-    Outcome::fails(format!(
+    Outcome::failing(format!(
         "no workflow matches `{pattern}` (read {})",
         quoted(&files)
     ))
@@ -267,7 +267,7 @@ fn workflow_step(repo: &Repository, run: Option<&str>, uses: Option<&str>) -> Ou
     };
     let files = workflow_files(repo);
     if files.is_empty() {
-        return Outcome::fails(format!(
+        return Outcome::failing(format!(
             "no step {wanted}: there is no workflow under `{WORKFLOWS}/`"
         ));
     }
@@ -300,7 +300,7 @@ fn workflow_step(repo: &Repository, run: Option<&str>, uses: Option<&str>) -> Ou
             for (job_id, job) in jobs {
                 // A job that calls a reusable workflow has `uses` and no steps.
                 if run.is_none() && uses_matches(job.get("uses")) && job.get("uses").is_some() {
-                    return Outcome::holds(format!(
+                    return Outcome::holding(format!(
                         "`{file}`, job `{job_id}` uses `{}`",
                         uses.unwrap_or_default()
                     ));
@@ -315,7 +315,7 @@ fn workflow_step(repo: &Repository, run: Option<&str>, uses: Option<&str>) -> Ou
                             || format!("step {}", index + 1),
                             |name| format!("step `{name}`"),
                         );
-                        return Outcome::holds(format!(
+                        return Outcome::holding(format!(
                             "`{file}`, job `{job_id}`, {name} {wanted}"
                         ));
                     }
@@ -330,7 +330,7 @@ fn workflow_step(repo: &Repository, run: Option<&str>, uses: Option<&str>) -> Ou
     if !unreadable.is_empty() {
         reason.push_str(&format!("; {}", unreadable.join("; ")));
     }
-    Outcome::fails(reason)
+    Outcome::failing(reason)
 }
 
 fn policy_mode(
@@ -348,7 +348,7 @@ fn policy_mode(
         |engine| engine.as_str().to_string(),
     );
     if found.is_empty() {
-        return Outcome::fails(format!(
+        return Outcome::failing(format!(
             "no {which} policy in the repository (read Kyverno ValidatingPolicy, ClusterPolicy and Policy, Gatekeeper constraints, ValidatingAdmissionPolicyBinding)"
         ));
     }
@@ -364,7 +364,7 @@ fn policy_mode(
     let mode_name = mode.as_str();
     if every {
         if other.is_empty() {
-            return Outcome::holds(format!(
+            return Outcome::holding(format!(
                 "every {which} policy is {mode_name}: {} of them",
                 found.len()
             ));
@@ -379,7 +379,7 @@ fn policy_mode(
         } else {
             String::new()
         };
-        return Outcome::fails(format!(
+        return Outcome::failing(format!(
             "{} of {} {which} policies are not {mode_name}: {}{more}",
             other.len(),
             found.len(),
@@ -387,8 +387,8 @@ fn policy_mode(
         ));
     }
     match matching.first() {
-        Some(policy) => Outcome::holds(describe(policy)),
-        None => Outcome::fails(format!(
+        Some(policy) => Outcome::holding(describe(policy)),
+        None => Outcome::failing(format!(
             "no {which} policy is {mode_name}: {}",
             found
                 .iter()
@@ -424,7 +424,7 @@ fn wired(repo: &Repository, from: &str, kind: &str, api_version: Option<&str>) -
         None => format!("`kind: {kind}`"),
     };
     if entries.is_empty() {
-        return Outcome::fails(format!(
+        return Outcome::failing(format!(
             "no entry point: nothing in the repository matches `{from}`"
         ));
     }
@@ -439,7 +439,7 @@ fn wired(repo: &Repository, from: &str, kind: &str, api_version: Option<&str>) -
             .iter()
             .find(|document| is_wanted(document))
         {
-            return Outcome::holds(format!(
+            return Outcome::holding(format!(
                 "{} declares {}, reached by {}",
                 place(file, document, repo),
                 document.describe(),
@@ -477,7 +477,7 @@ fn wired(repo: &Repository, from: &str, kind: &str, api_version: Option<&str>) -
             .collect();
         reason.push_str(&format!("; broken links: {}", broken.join("; ")));
     }
-    Outcome::fails(reason)
+    Outcome::failing(reason)
 }
 
 #[cfg(test)]
@@ -520,7 +520,7 @@ mod tests {
         ]);
         assert_eq!(
             evaluate(&repo, &rule),
-            Outcome::fails("`clusters/dev/apps.yaml` declares Kustomization `apps`, but `spec.wait` is `false`, not `true`, `spec.dependsOn` is missing".into())
+            Outcome::failing("`clusters/dev/apps.yaml` declares Kustomization `apps`, but `spec.wait` is `false`, not `true`, `spec.dependsOn` is missing".into())
         );
         let rule = kustomization_rule(vec![
             check("spec.prune", Expectation::Equals(Value::Bool(true))),
@@ -528,7 +528,7 @@ mod tests {
         ]);
         assert_eq!(
             evaluate(&repo, &rule),
-            Outcome::holds("`clusters/dev/apps.yaml` declares Kustomization `apps` with `spec.prune`, `spec.timeout`".into())
+            Outcome::holding("`clusters/dev/apps.yaml` declares Kustomization `apps` with `spec.prune`, `spec.timeout`".into())
         );
     }
 
@@ -540,10 +540,10 @@ mod tests {
         )]);
         assert_eq!(
             evaluate(&repo, &kustomization_rule(Vec::new())),
-            Outcome::fails("no YAML document declares `kind: Kustomization` with `apiVersion: kustomize.toolkit.fluxcd.io/v1` (`a.yaml` declares it with `apiVersion: kustomize.toolkit.fluxcd.io/v1beta2`)".into())
+            Outcome::failing("no YAML document declares `kind: Kustomization` with `apiVersion: kustomize.toolkit.fluxcd.io/v1` (`a.yaml` declares it with `apiVersion: kustomize.toolkit.fluxcd.io/v1beta2`)".into())
         );
         let repo = repository(&[("a.yaml", "---\nkind: X\n---\n"), ("b.yaml", APPS)]);
-        assert!(evaluate(&repo, &kustomization_rule(Vec::new())).holds_true());
+        assert!(evaluate(&repo, &kustomization_rule(Vec::new())).holds());
     }
 
     #[test]
@@ -577,13 +577,13 @@ mod tests {
         };
         assert_eq!(
             evaluate(&repo, &rule(Some("kubeconform +-strict"), None)),
-            Outcome::holds("`.github/workflows/validate.yaml`, job `validate`, step `Validate` runs a script matching `kubeconform +-strict`".into())
+            Outcome::holding("`.github/workflows/validate.yaml`, job `validate`, step `Validate` runs a script matching `kubeconform +-strict`".into())
         );
-        assert!(evaluate(&repo, &rule(None, Some("actions/checkout"))).holds_true());
-        assert!(evaluate(&repo, &rule(None, Some("slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"))).holds_true());
+        assert!(evaluate(&repo, &rule(None, Some("actions/checkout"))).holds());
+        assert!(evaluate(&repo, &rule(None, Some("slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml"))).holds());
         assert_eq!(
             evaluate(&repo, &rule(Some("kubeconform"), Some("actions/checkout"))),
-            Outcome::fails("no step uses `actions/checkout` and runs a script matching `kubeconform` (read 2 steps in `.github/workflows/validate.yaml`)".into())
+            Outcome::failing("no step uses `actions/checkout` and runs a script matching `kubeconform` (read 2 steps in `.github/workflows/validate.yaml`)".into())
         );
         assert_eq!(
             evaluate(&repository(&[("README.md", "")]), &rule(Some("x"), None)).reason,
@@ -594,7 +594,7 @@ mod tests {
     #[test]
     fn a_workflow_regex_reads_the_text() {
         let repo = repository(&[(".github/workflows/validate.yaml", VALIDATE)]);
-        assert!(evaluate(&repo, &EvidenceRule::Workflow("kubeconform".into())).holds_true());
+        assert!(evaluate(&repo, &EvidenceRule::Workflow("kubeconform".into())).holds());
         assert_eq!(
             evaluate(&repo, &EvidenceRule::Workflow("trivy".into())).reason,
             "no workflow matches `trivy` (read `.github/workflows/validate.yaml`)"
@@ -624,23 +624,23 @@ mod tests {
         };
         assert_eq!(
             evaluate(&repo, &rule(Some(PolicyEngineName::Kyverno), PolicyMode::Enforce, true)),
-            Outcome::fails("1 of 2 kyverno policies are not enforce: `policies/kyverno/b.yaml` ValidatingPolicy `b` is audit (`spec.validationActions: [\"Audit\"]`)".into())
+            Outcome::failing("1 of 2 kyverno policies are not enforce: `policies/kyverno/b.yaml` ValidatingPolicy `b` is audit (`spec.validationActions: [\"Audit\"]`)".into())
         );
         assert!(
             evaluate(
                 &repo,
                 &rule(Some(PolicyEngineName::Kyverno), PolicyMode::Enforce, false)
             )
-            .holds_true()
+            .holds()
         );
         assert!(
             evaluate(
                 &repo,
                 &rule(Some(PolicyEngineName::Gatekeeper), PolicyMode::Audit, true)
             )
-            .holds_true()
+            .holds()
         );
-        assert!(!evaluate(&repo, &rule(None, PolicyMode::Audit, true)).holds_true());
+        assert!(!evaluate(&repo, &rule(None, PolicyMode::Audit, true)).holds());
         assert_eq!(
             evaluate(
                 &repo,
@@ -674,7 +674,7 @@ mod tests {
         ]);
         assert_eq!(
             evaluate(&wired, &rule),
-            Outcome::holds("`apps/base/web/deployment.yaml` declares Deployment `web`, reached by `clusters/dev` → `clusters/dev/apps.yaml` → `apps/overlays/dev/kustomization.yaml` → `apps/base/web/kustomization.yaml` → `apps/base/web/deployment.yaml`".into())
+            Outcome::holding("`apps/base/web/deployment.yaml` declares Deployment `web`, reached by `clusters/dev` → `clusters/dev/apps.yaml` → `apps/overlays/dev/kustomization.yaml` → `apps/base/web/kustomization.yaml` → `apps/base/web/deployment.yaml`".into())
         );
         let unwired = repository(&[
             ("clusters/dev/apps.yaml", flux),
@@ -699,7 +699,7 @@ mod tests {
         ]);
         assert_eq!(
             evaluate(&repo, &rule),
-            Outcome::holds("`docs/slo.md` matches `docs/slo.md`".into())
+            Outcome::holding("`docs/slo.md` matches `docs/slo.md`".into())
         );
         let rule = EvidenceRule::AnyOf(vec![
             EvidenceRule::Path("x".into()),
