@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod evidence;
 pub mod files;
 pub mod git;
 pub mod github;

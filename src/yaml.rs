@@ -77,6 +77,27 @@ pub fn parse<T: DeserializeOwned>(file: PathBuf, text: &str, docs: Docs) -> Resu
     ))
 }
 
+/// Every document of a multi-document YAML text (empty ones skipped), with the
+/// same bounds on alias expansion as [`parse`]; the error is the parser's message.
+/// For files levelup only inspects, such as a repository's manifests. Booleans
+/// are YAML 1.2's (`true`, `false`): a workflow's `on:` stays the key `on`.
+pub fn parse_documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, String> {
+    let mut options = options();
+    options.strict_booleans = true;
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|error| {
+        let line = error
+            .location()
+            .map(|location| location.line())
+            .filter(|line| *line > 0);
+        let message = original(&error).to_string();
+        let message = message.lines().next().unwrap_or_default().to_string();
+        match line {
+            Some(line) => format!("line {line}: {message}"),
+            None => message,
+        }
+    })
+}
+
 /// `steps[0].needs[1]`: the path serde followed, without the `value` field
 /// through which [`serde_saphyr::Spanned`] reaches its value (no file levelup
 /// reads has a key of that name).

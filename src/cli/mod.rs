@@ -101,7 +101,17 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
         }
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());
-            let Inputs { pack, catalog } = Inputs::load(args, dir)?;
+            let catalog = Catalog::load(args.blueprints.as_deref())?;
+            let names: BTreeSet<String> = catalog.names().map(String::from).collect();
+            let (pack, locations) = content::load_located_from(dir, Some(&names))?;
+            let unsatisfied = crate::scaffold::unsatisfied_evidence(&pack, &catalog)?;
+            if !unsatisfied.is_empty() {
+                let diagnostics = unsatisfied
+                    .iter()
+                    .map(|problem| unsatisfied_diagnostic(&pack, &locations, problem))
+                    .collect();
+                return Err(Error::Content(content::Error::Invalid(diagnostics)));
+            }
             let topics: usize = pack.dimensions.iter().map(|d| d.topics.len()).sum();
             printer.data(&format!(
                 "content pack is valid: {} {}, {} levels, {} dimensions, {} topics, {} steps, {} blueprints\n",
@@ -116,4 +126,40 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
             Ok(Exit::Done)
         }
     }
+}
+
+/// A rule the step's blueprints cannot satisfy, located in the pack.
+fn unsatisfied_diagnostic(
+    pack: &Pack,
+    locations: &content::Locations,
+    problem: &crate::scaffold::Unsatisfied,
+) -> crate::diagnostic::Diagnostic {
+    let level = pack
+        .steps
+        .iter()
+        .find(|step| step.id == problem.step)
+        .map_or(1, |step| step.level.number());
+    let blueprints = problem
+        .blueprints
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = &problem.platforms[0];
+    let also = match problem.platforms.len() {
+        1 => String::new(),
+        2 => format!(" (and for {})", problem.platforms[1]),
+        n => format!(" (and {} more platforms)", n - 1),
+    };
+    locations.diagnostic(
+        &problem.step,
+        &format!("evidence[{}]", problem.rule),
+        format!(
+            "the files of {blueprints} do not satisfy this rule for {first}{also}: {}",
+            problem.reason
+        ),
+        format!(
+            "make the blueprint write what the rule asks for, or the rule ask for what it writes; `levelup init DIR --level {level}` shows the files"
+        ),
+    )
 }

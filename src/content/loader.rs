@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::raw::{RawPack, RawStep, RawStepFile, RawText};
 use super::{Diagnostic, Error, Source, SourceFile};
-use crate::model::{Dimension, Language, Level, LevelInfo, ModelInfo, Pack, Text};
+use crate::model::{Dimension, Language, Level, LevelInfo, ModelInfo, Pack, StepId, Text};
 use crate::suggest;
 use crate::yaml::{self, Positions, quoted_list};
 use serde_saphyr::Spanned;
@@ -15,6 +15,56 @@ use serde_saphyr::Spanned;
 /// Loads and validates the pack in `source`. With `blueprints`, every blueprint a
 /// step names must be one of them.
 pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pack, Error> {
+    load_located(source, blueprints).map(|(pack, _)| pack)
+}
+
+/// Where each step of a loaded pack was written, for checks made after loading
+/// (such as `content check` rendering blueprints): they report with file, line
+/// and key like the loader does.
+#[derive(Debug, Clone)]
+pub struct Locations {
+    source: Source,
+    steps: HashMap<StepId, Origin>,
+}
+
+impl Locations {
+    /// A problem at `key` of the step `step` (`evidence[1]`), with its file and line.
+    pub fn diagnostic(
+        &self,
+        step: &StepId,
+        key: &str,
+        message: String,
+        hint: String,
+    ) -> Diagnostic {
+        let Some(origin) = self.steps.get(step) else {
+            return Diagnostic {
+                file: self.source.display_path(&SourceFile {
+                    path: "steps".into(),
+                    text: String::new(),
+                }),
+                line: None,
+                key: Some(format!("{step}.{key}")),
+                message,
+                hint: Some(hint),
+            };
+        };
+        let file = &self.source.files()[origin.file];
+        let key = format!("steps[{}].{key}", origin.index);
+        Diagnostic {
+            file: self.source.display_path(file),
+            line: Positions::read(&file.text).line(&key),
+            key: Some(key),
+            message,
+            hint: Some(hint),
+        }
+    }
+}
+
+/// [`load`], also returning where each step was written.
+pub fn load_located(
+    source: &Source,
+    blueprints: Option<&BTreeSet<String>>,
+) -> Result<(Pack, Locations), Error> {
     let Some(pack_file) = source
         .files()
         .iter()
@@ -109,14 +159,22 @@ pub fn load(source: &Source, blueprints: Option<&BTreeSet<String>>) -> Result<Pa
         levels,
         dimensions,
     } = skeleton;
-    Ok(Pack::new(
+    let locations = Locations {
+        source: source.clone(),
+        steps: steps
+            .iter()
+            .map(|(step, origin)| (step.id.clone(), origin.clone()))
+            .collect(),
+    };
+    let pack = Pack::new(
         model,
         checker.default_language,
         checker.languages,
         levels,
         dimensions,
         steps.into_iter().map(|(step, _)| step).collect(),
-    ))
+    );
+    Ok((pack, locations))
 }
 
 /// The parts of `pack.yaml` that steps are checked against.

@@ -15,7 +15,7 @@ mod step;
 
 pub use crate::diagnostic::Diagnostic;
 pub use error::Error;
-pub use loader::load;
+pub use loader::{Locations, load, load_located};
 pub use source::{Source, SourceFile};
 
 /// Loads the pack embedded in the binary, or the one in `dir`; with `blueprints`,
@@ -29,4 +29,16 @@ pub fn load_from(
         None => Source::embedded(),
     };
     load(&source, blueprints)
+}
+
+/// [`load_from`], also returning where each step was written.
+pub fn load_located_from(
+    dir: Option<&std::path::Path>,
+    blueprints: Option<&std::collections::BTreeSet<String>>,
+) -> Result<(crate::model::Pack, Locations), Error> {
+    let source = match dir {
+        Some(dir) => Source::from_dir(dir)?,
+        None => Source::embedded(),
+    };
+    load_located(&source, blueprints)
 }

@@ -83,16 +83,47 @@ pub struct RawStep {
     pub evidence: Vec<RawEvidence>,
 }
 
-/// One evidence rule: exactly one of the fields is set (`api_version` goes with `kind`).
+/// One evidence rule: exactly one of the fields is set (`api_version` and
+/// `fields` go with `kind`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvidence {
     pub path: Option<String>,
     pub kind: Option<String>,
     pub api_version: Option<String>,
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
     pub workflow: Option<String>,
+    pub workflow_step: Option<RawWorkflowStep>,
+    pub policy_mode: Option<RawPolicyMode>,
+    pub wired: Option<RawWired>,
     pub any_of: Option<Vec<RawEvidence>>,
     pub manual: Option<String>,
+}
+
+/// `workflow_step: {run: REGEX, uses: ACTION}`: at least one of them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflowStep {
+    pub run: Option<String>,
+    pub uses: Option<String>,
+}
+
+/// `policy_mode: {engine: kyverno, mode: enforce, every: true}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicyMode {
+    pub engine: Option<String>,
+    pub mode: String,
+    pub every: Option<bool>,
+}
+
+/// `wired: {from: "clusters/*/", kind: Kustomization, api_version: ...}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWired {
+    pub from: String,
+    pub kind: String,
+    pub api_version: Option<String>,
 }
 
 /// A localized text: a plain string in the default language, or a language map.

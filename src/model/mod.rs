@@ -10,5 +10,8 @@ mod text;
 
 pub use level::{Baseline, Level};
 pub use pack::{Dimension, DimensionIndex, LevelInfo, ModelInfo, ModelReference, Pack, Topic};
-pub use step::{EvidenceRule, Step, StepId};
+pub use step::{
+    EvidenceRule, Expectation, FieldCheck, FieldPath, PolicyEngineName, PolicyMode, Segment, Step,
+    StepId,
+};
 pub use text::{Language, Text};

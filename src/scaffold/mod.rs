@@ -10,10 +10,12 @@
 
 mod apply;
 mod error;
+mod evidence;
 mod init;
 
 pub use apply::{ApplyOutcome, ApplyRequest, apply};
 pub use error::Error;
+pub use evidence::{Unsatisfied, unsatisfied_evidence};
 pub use init::{InitOutcome, InitRequest, init};
 
 use crate::blueprint::{self, Catalog, RoadmapStep};

@@ -23,6 +23,7 @@ const HELPERS: &[&str] = &[
     "report",
     "repo_path",
     "diagnostic",
+    "evidence",
     "yaml",
     "files",
     "suggest",

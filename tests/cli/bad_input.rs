@@ -223,8 +223,8 @@ fn hostile_blueprints_cannot_reach_git_or_levelup_state() {
         );
         replace_in(
             &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository]",
-            &format!("blueprints: [repository, {name}]"),
+            "blueprints: [repository, app-kustomize]",
+            &format!("blueprints: [repository, app-kustomize, {name}]"),
         );
         Test::new()
             .arg("--blueprints")

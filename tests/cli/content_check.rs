@@ -56,6 +56,7 @@ broken! {
     id_outside_its_topic => "id-prefix",
     manual_evidence_with_other_rules => "manual-not-alone",
     invalid_glob_and_regex => "bad-evidence-pattern",
+    invalid_content_rules => "bad-evidence-rules",
     unknown_language => "unknown-language",
     yaml_syntax_error => "yaml-syntax",
     pack_level_out_of_range => "pack-level-out-of-range",
@@ -70,4 +71,52 @@ fn content_flag_and_argument_name_the_same_pack() {
     let by_argument = run(&["content", "check", path]);
     assert_eq!(code(&by_flag), 2);
     assert_eq!(by_flag.stderr, by_argument.stderr);
+}
+
+/// A step whose blueprint writes a Flux Kustomization without `wait`, and only for
+/// Flux: the rule asking for `wait` fails on every platform, the path rule on Argo CD.
+#[test]
+fn a_blueprint_that_cannot_satisfy_its_step_is_reported() {
+    let dir = broken_pack("unsatisfied-evidence");
+    let path = dir.path().to_str().expect("utf-8 path");
+    let blueprints = crate::support::fixture("blueprints/evidence");
+    let output = run(&[
+        "--blueprints",
+        blueprints.to_str().expect("utf-8 path"),
+        "content",
+        "check",
+        path,
+    ]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    insta::assert_snapshot!(stderr(&output).replace(path, "<pack>"));
+}
+
+/// The built-in pack with the validate workflow as it was before it ran kubeconform:
+/// the step asks for kubeconform, so content check fails.
+#[test]
+fn the_built_in_pack_catches_a_validate_workflow_without_kubeconform() {
+    let blueprints = crate::support::fixture("blueprints/evidence-stale");
+    let output = run(&[
+        "--blueprints",
+        blueprints.to_str().expect("utf-8 path"),
+        "content",
+        "check",
+    ]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    insta::assert_snapshot!(stderr(&output));
+}
+
+/// The built-in pack and catalog satisfy every rule they can, quickly.
+#[test]
+fn the_built_in_pack_satisfies_its_evidence() {
+    let started = std::time::Instant::now();
+    let output = run(&["content", "check"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("content pack is valid: CNCF Cloud Native Maturity Model 4"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

@@ -471,8 +471,8 @@ fn hostile_blueprints_cannot_write_outside_the_repository() {
         );
         replace_in(
             &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository]",
-            &format!("blueprints: [repository, {name}]"),
+            "blueprints: [repository, app-kustomize]",
+            &format!("blueprints: [repository, app-kustomize, {name}]"),
         );
         let before = tree_state(&repo);
         let output = workspace.run(
@@ -564,8 +564,8 @@ fn apply_with_extra_blueprint(
     );
     replace_in(
         &content.join("steps/technology/level-1-platform.yaml"),
-        "blueprints: [repository]",
-        &format!("blueprints: [repository, {name}]"),
+        "blueprints: [repository, app-kustomize]",
+        &format!("blueprints: [repository, app-kustomize, {name}]"),
     );
     workspace.run(
         repo,
