@@ -1,6 +1,6 @@
 //! The commented `levelup.yaml` that `levelup init` writes once.
 
-use super::{Application, GitOps, PolicyEngine, Provider};
+use super::{Application, Delivery, GitOps, PolicyEngine, Provider};
 use crate::yaml::scalar;
 
 /// The text of a new `levelup.yaml`. With no applications, one example is written.
@@ -15,6 +15,7 @@ pub fn default_file(
         name: "podinfo".to_string(),
         image: "ghcr.io/stefanprodan/podinfo:6.9.2".to_string(),
         port: 9898,
+        delivery: Delivery::Kustomize,
     }];
     let applications = if applications.is_empty() {
         &example[..]
@@ -24,10 +25,11 @@ pub fn default_file(
     let mut apps = String::new();
     for application in applications {
         apps.push_str(&format!(
-            "  - name: {}\n    image: {}\n    port: {}\n",
+            "  - name: {}\n    image: {}\n    port: {}\n    delivery: {}\n",
             scalar(&application.name),
             scalar(&application.image),
-            application.port
+            application.port,
+            application.delivery,
         ));
     }
     format!(
@@ -64,8 +66,11 @@ environments: [dev, staging, production]
 #     worker_nodes: 2
 #     region: eu-west-1
 
-# The applications the platform deploys; each gets a Kustomize base and an overlay
-# per environment.
+# The applications the platform deploys, each in a namespace of its own per
+# environment (`<name>-<environment>`). `delivery` says how it is packaged:
+#   kustomize  a Kustomize base in apps/base/<name>/ (the default)
+#   helm       a Helm chart in charts/<name>/, with values per environment in
+#              apps/overlays/<environment>/<name>-values.yaml
 applications:
 {apps}",
         name = scalar(name),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-pub use choices::{GitOps, PolicyEngine, Provider};
+pub use choices::{Delivery, GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
 pub use schema::SCHEMA;
 
@@ -54,6 +54,8 @@ pub struct Application {
     pub name: String,
     pub image: String,
     pub port: u16,
+    /// Seen by templates as `app.delivery`: `kustomize` or `helm`.
+    pub delivery: Delivery,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,8 @@ struct RawApplication {
     name: Spanned<String>,
     image: Spanned<String>,
     port: Spanned<i64>,
+    #[serde(default = "default_delivery")]
+    delivery: Delivery,
 }
 
 /// A value levelup supplies itself: it has no position in the file.
@@ -133,6 +137,11 @@ fn unplaced<T>(value: T) -> Spanned<T> {
 
 fn default_model() -> Spanned<String> {
     unplaced("4".to_string())
+}
+
+/// Kustomize, the delivery levelup wrote before there was a choice.
+fn default_delivery() -> Delivery {
+    Delivery::Kustomize
 }
 
 fn default_language() -> String {
@@ -343,6 +352,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                     "application names are unique",
                 );
             }
+            // Each application gets a namespace per environment, `<name>-<environment>`.
+            if let Some(environment) = environments
+                .iter()
+                .find(|environment| application.name.value.len() + 1 + environment.len() > 63)
+            {
+                check.report(
+                    &format!("{key}.name"),
+                    line(&application.name),
+                    format!(
+                        "the namespace `{}-{environment}` would be longer than 63 characters",
+                        application.name.value
+                    ),
+                    "each application has a namespace `<name>-<environment>`: shorten the name or the environment",
+                );
+            }
             let image = &application.image.value;
             if image.trim().is_empty() || image.chars().any(char::is_whitespace) {
                 check.report(
@@ -367,6 +391,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                 name: application.name.value.clone(),
                 image: image.clone(),
                 port: port?,
+                delivery: application.delivery,
             })
         })
         .collect();
@@ -521,6 +546,30 @@ mod tests {
             found[0].key.as_deref(),
             Some("clusters[1].control_plane_nodes")
         );
+    }
+
+    #[test]
+    fn delivery_defaults_to_kustomize_and_a_misspelling_names_its_line() {
+        let head = "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications:\n";
+        let config = parse(
+            Path::new("levelup.yaml"),
+            &format!("{head}  - {{name: web, image: web, port: 80}}\n  - {{name: api, image: api, port: 90, delivery: helm}}\n"),
+        )
+        .expect("valid");
+        let deliveries: Vec<Delivery> =
+            config.applications.iter().map(|app| app.delivery).collect();
+        assert_eq!(deliveries, [Delivery::Kustomize, Delivery::Helm]);
+        let found = problems(&format!(
+            "{head}  - name: api\n    image: api\n    port: 90\n    delivery: helmchart\n"
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, Some(9));
+        assert!(
+            found[0].message.starts_with("unknown variant `helmchart`"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].hint.as_deref(), Some("did you mean `helm`?"));
     }
 
     #[test]

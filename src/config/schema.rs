@@ -14,7 +14,9 @@ mod tests {
 
     use serde_json::Value;
 
-    use super::super::{Application, GitOps, PolicyEngine, Provider, RawConfig, default_file};
+    use super::super::{
+        Application, Delivery, GitOps, PolicyEngine, Provider, RawConfig, default_file,
+    };
     use super::SCHEMA;
 
     fn schema() -> Value {
@@ -92,6 +94,10 @@ mod tests {
         assert_eq!(schema_enum(&properties["gitops"]), GitOps::names());
         assert_eq!(schema_enum(&properties["policy"]), PolicyEngine::names());
         assert_eq!(schema_enum(&properties["provider"]), Provider::names());
+        assert_eq!(
+            schema_enum(&properties["applications"]["items"]["properties"]["delivery"]),
+            Delivery::names()
+        );
     }
 
     /// Every key in the schema has a description an editor can show.
@@ -122,6 +128,7 @@ mod tests {
             name: "shop".to_string(),
             image: "ghcr.io/acme/shop:1.2.0".to_string(),
             port: 8080,
+            delivery: Delivery::Helm,
         };
         for (gitops, policy, provider, applications) in [
             (
@@ -147,6 +154,7 @@ mod tests {
             "name: acme\ngitops: fluxcd\npolicy: kyverno\nprovider: docker\n",
             "name: acme\ngitops: flux\npolicy: kyverno\n",
             "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\ntarget: 6\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications: [{name: a, image: a, port: 1, delivery: helmchart}]\n",
         ] {
             let document: Value = serde_saphyr::from_str(text).expect("YAML");
             assert!(!validator.is_valid(&document), "{text}");
