@@ -560,12 +560,12 @@ mod tests {
             config.applications.iter().map(|app| app.delivery).collect();
         assert_eq!(deliveries, [Delivery::Kustomize, Delivery::Helm]);
         let found = problems(&format!(
-            "{head}  - name: api\n    image: api\n    port: 90\n    delivery: helmchart\n"
+            "{head}  - name: api\n    image: api\n    port: 90\n    delivery: helms\n"
         ));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].line, Some(9));
         assert!(
-            found[0].message.starts_with("unknown variant `helmchart`"),
+            found[0].message.starts_with("unknown variant `helms`"),
             "{}",
             found[0].message
         );

@@ -105,6 +105,10 @@ fn tree_state(root: &Path) -> Vec<(String, std::time::SystemTime, Vec<u8>)> {
 
 const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 
+/// What `apply --to 2` (or 3, which adds no file of its own yet) changes in a level-1
+/// repository with one application: the level-2 application files, and the documents.
+const LEVEL_2_CHANGES: &str = "updated       README.md\nupdated       apps/base/shop/deployment.yaml\ncreated       apps/base/shop/hpa.yaml\nupdated       apps/base/shop/kustomization.yaml\ncreated       apps/base/shop/pdb.yaml\nupdated       apps/overlays/dev/shop/kustomization.yaml\ncreated       apps/overlays/dev/shop/limitrange.yaml\ncreated       apps/overlays/dev/shop/resourcequota.yaml\nupdated       apps/overlays/production/shop/kustomization.yaml\ncreated       apps/overlays/production/shop/limitrange.yaml\ncreated       apps/overlays/production/shop/resourcequota.yaml\nupdated       apps/overlays/staging/shop/kustomization.yaml\ncreated       apps/overlays/staging/shop/limitrange.yaml\ncreated       apps/overlays/staging/shop/resourcequota.yaml\nupdated       docs/roadmap.md\n";
+
 #[test]
 fn init_creates_a_committed_repository() {
     let workspace = Workspace::new();
@@ -213,7 +217,12 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         ),
         "{out}"
     );
-    assert!(out.ends_with("updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n"), "{out}");
+    assert!(
+        out.ends_with(&format!(
+            "{LEVEL_2_CHANGES}level 2: 8 created, 7 updated, 14 unchanged\n"
+        )),
+        "{out}"
+    );
     assert_eq!(tree_state(&repo), before);
 }
 
@@ -225,7 +234,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n"
+        format!("{LEVEL_2_CHANGES}level 3: 8 created, 7 updated, 14 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -259,7 +268,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 1.0.0", "version: 1.1.0");
+    replace_in(&manifest, "version: 2.0.0", "version: 2.1.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -279,7 +288,7 @@ fn a_user_edit_survives_a_blueprint_update() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 23 unchanged\n"
+        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 20 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -291,7 +300,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"1.1.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.1.0\""), "{lock}");
 }
 
 #[test]
@@ -305,7 +314,7 @@ fn overlapping_edits_leave_conflict_markers() {
     assert_eq!(code(&output), 4, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 23 unchanged\n"
+        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 20 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -341,16 +350,19 @@ fn force_overwrites_user_edits_and_says_which() {
 fn a_deleted_file_stays_deleted() {
     let workspace = Workspace::new();
     let repo = workspace.init("1", &[]);
-    workspace.git(&repo, &["rm", "-q", "apps/overlays/dev/namespace.yaml"]);
+    workspace.git(
+        &repo,
+        &["rm", "-q", "apps/overlays/dev/shop/namespace.yaml"],
+    );
     workspace.git(&repo, &["commit", "-qm", "no namespace"]);
     let output = workspace.run(&repo, &["apply", "--to", "2"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("kept deleted  apps/overlays/dev/namespace.yaml\n"),
+        stdout(&output).contains("kept deleted  apps/overlays/dev/shop/namespace.yaml\n"),
         "{}",
         stdout(&output)
     );
-    assert!(!repo.join("apps/overlays/dev/namespace.yaml").exists());
+    assert!(!repo.join("apps/overlays/dev/shop/namespace.yaml").exists());
 }
 
 #[test]
@@ -359,9 +371,9 @@ fn files_no_longer_generated_are_removed_unless_edited() {
     let repo = workspace.init("1", &[]);
     // The user edits one environment's namespace; then drops two environments.
     replace_in(
-        &repo.join("apps/overlays/staging/namespace.yaml"),
-        "name: staging",
-        "name: staging # ours",
+        &repo.join("apps/overlays/staging/shop/namespace.yaml"),
+        "name: shop-staging",
+        "name: shop-staging # ours",
     );
     replace_in(
         &repo.join("levelup.yaml"),
@@ -373,20 +385,22 @@ fn files_no_longer_generated_are_removed_unless_edited() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let out = stdout(&output);
     assert!(
-        out.contains("removed       apps/overlays/production/namespace.yaml\n"),
+        out.contains("removed       apps/overlays/production/shop/namespace.yaml\n"),
         "{out}"
     );
     assert!(
-        out.contains("kept (edited, no longer generated) apps/overlays/staging/namespace.yaml\n"),
+        out.contains(
+            "kept (edited, no longer generated) apps/overlays/staging/shop/namespace.yaml\n"
+        ),
         "{out}"
     );
     assert!(
         !repo.join("apps/overlays/production").exists()
             || !repo
-                .join("apps/overlays/production/namespace.yaml")
+                .join("apps/overlays/production/shop/namespace.yaml")
                 .exists()
     );
-    assert!(read(&repo.join("apps/overlays/staging/namespace.yaml")).contains("# ours"));
+    assert!(read(&repo.join("apps/overlays/staging/shop/namespace.yaml")).contains("# ours"));
 }
 
 #[test]
@@ -627,7 +641,18 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
         .filter(|change| change.action == levelup::tree::Action::Update)
         .map(|change| change.path.as_str())
         .collect();
-    assert_eq!(updated, ["README.md", "docs/roadmap.md"]);
+    // The deployment's replicas were edited where level 2 drops them: not a plain update.
+    assert_eq!(
+        updated,
+        [
+            "README.md",
+            "apps/base/shop/kustomization.yaml",
+            "apps/overlays/dev/shop/kustomization.yaml",
+            "apps/overlays/production/shop/kustomization.yaml",
+            "apps/overlays/staging/shop/kustomization.yaml",
+            "docs/roadmap.md"
+        ]
+    );
 }
 
 // Regression tests from a review of the engine: each reproduces a way it went wrong.
@@ -811,14 +836,14 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 2: 2 updated, 22 unchanged\n",
+        &format!("{LEVEL_2_CHANGES}level 2: 8 created, 7 updated, 14 unchanged\n"),
         "",
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 22 unchanged\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 27 unchanged\n",
         "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
     );
     // An error and its hint are never silenced.
