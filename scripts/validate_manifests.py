@@ -16,7 +16,8 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
 - Gatekeeper constraints (group constraints.gatekeeper.sh) are checked against the parameters
   schema of the ConstraintTemplate of the same kind found in DIR.
 - Not cluster objects, so not checked: `.git/`, `.github/`, `.levelup/`, Helm charts' Chart.yaml,
-  values*.yaml and templates/, the root levelup.yaml, kustomization files and the patch and
+  values*.yaml and templates/, the values of a chart charts/<app> per environment
+  (apps/overlays/<env>/<app>-values.yaml), the root levelup.yaml, kustomization files and the patch and
   generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
   Gatekeeper test suites (kind Suite).
 
@@ -188,6 +189,8 @@ def yaml_files(root: Path, report: Report) -> list[Path]:
             reason = "a kustomization, not a cluster object"
         elif path.parent == root and path.name == "levelup.yaml":
             reason = "levelup's configuration, not a cluster object"
+        elif path.name.endswith("-values.yaml") and path.parent.parent == root / "apps" / "overlays" and (root / "charts" / path.name[: -len("-values.yaml")] / "Chart.yaml").is_file():
+            reason = "Helm values of an environment (checked by helm lint and helm template with them)"
         elif path.resolve() in referenced:
             reason = referenced[path.resolve()] + ", not a whole object"
         else:

@@ -14,7 +14,8 @@ input gives the same verdict, because every check here depends only on the conte
 - kubectl kustomize: once per distinct *input tree*: the kustomization file and every local file or
   folder it names, recursively, with their paths relative to the kustomization (a remote or unreadable
   reference makes the key the whole repository, which is always safe);
-- helm lint/template and the render of a chart: once per distinct chart folder;
+- helm lint/template and the render of a chart: once per distinct chart folder and set of values
+  files (apps/overlays/<env>/<chart>-values.yaml), rendered with its defaults and with each;
 - actionlint, the pin check and checkov github_actions: once per distinct `.github/` folder;
 - placeholders (the marker LEVELUP-PLACEHOLDER, in a file that needs a value levelup.yaml does not give
   yet): once per distinct file content; a failure, or with --allow-placeholders a loud warning that
@@ -155,6 +156,12 @@ def lint_files(repo: Repo) -> list[Path]:
     ]
 
 
+def chart_values(repo: Repo, chart: Path) -> list[Path]:
+    """The values files of charts/<app> per environment: apps/overlays/<env>/<app>-values.yaml."""
+    overlays = repo.path / "apps" / "overlays"
+    return sorted(f for f in repo.files if f.parent.parent == overlays and f.name == f"{chart.name}-values.yaml")
+
+
 def kustomization_file(folder: Path) -> Path | None:
     for name in KUSTOMIZATION_NAMES:
         if (folder / name).is_file():
@@ -228,7 +235,7 @@ class Matrix:
         self.pool = ThreadPoolExecutor(max_workers=args.jobs)
         self.run = Run()
         self.builds: dict[str, tuple[bool, str, Path]] = {}  # kustomize key -> ok, output, rendered file
-        self.renders: dict[str, tuple[bool, str, Path]] = {}  # chart key -> ok, output, rendered file
+        self.renders: dict[str, list[tuple[str, tuple[bool, str, Path]]]] = {}  # chart key -> (name, (ok, output, rendered file)) per values file
         self.rendered_sets: dict[str, list[Repo]] = {}  # rendered-set key -> the repositories rendering it
         self.set_dirs: dict[str, Path] = {}  # rendered-set key -> its materialised folder, set-NN
         self.warnings: list[str] = []  # findings that do not fail the run, repeated in the summary
@@ -356,37 +363,51 @@ class Matrix:
         self.run.phase(f"kubectl kustomize ({len(keys)} distinct builds)", checks, started)
 
     # -- helm
-    def helm_one(self, key: str, chart: Path) -> tuple[bool, str, tuple[bool, str, Path]]:
-        lint_ok, lint_out = run(["helm", "lint", "--strict", str(chart)])
-        tpl_ok, tpl_out = run(["helm", "template", "levelup-validate", str(chart)])
-        # As scripts/validate renders it: into a namespace of its own, set the way kustomize does.
-        k = Path(tempfile.mkdtemp(dir=self.work))
-        (k / "kustomization.yaml").write_text(
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: levelup-validate\nresources: [chart.yaml]\n"
-        )
-        ren_ok, ren_out = run(["helm", "template", "levelup-validate", str(chart), "--namespace", "levelup-validate"])
-        (k / "chart.yaml").write_text(ren_out if ren_ok else "")
-        dest = self.work / "builds" / f"chart-{key}.yaml"
-        built_ok, built = run(["kubectl", "kustomize", str(k)]) if ren_ok else (False, ren_out)
-        dest.write_text(built if built_ok else "")
-        return lint_ok and tpl_ok, lint_out + (tpl_out if not tpl_ok else ""), (built_ok, "" if built_ok else built, dest)
+    def helm_one(self, key: str, chart: Path, values: list[Path]) -> tuple[bool, str, list[tuple[str, tuple[bool, str, Path]]]]:
+        """Lint and render the chart with its defaults, then with each environment's values file."""
+        ok, out, renders = True, "", []
+        for number, extra in enumerate([None, *values]):
+            flags = ["-f", str(extra)] if extra else []
+            lint_ok, lint_out = run(["helm", "lint", "--strict", str(chart), *flags])
+            tpl_ok, tpl_out = run(["helm", "template", "levelup-validate", str(chart), *flags])
+            if extra:
+                out += f"with {extra.parent.name}/{extra.name}:\n"
+            ok, out = ok and lint_ok and tpl_ok, out + lint_out + (tpl_out if not tpl_ok else "")
+            # As scripts/validate renders it: into a namespace of its own, set the way kustomize does.
+            k = Path(tempfile.mkdtemp(dir=self.work))
+            (k / "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: levelup-validate\nresources: [chart.yaml]\n"
+            )
+            ren_ok, ren_out = run(["helm", "template", "levelup-validate", str(chart), "--namespace", "levelup-validate", *flags])
+            (k / "chart.yaml").write_text(ren_out if ren_ok else "")
+            dest = self.work / "builds" / f"chart-{key}-{number}.yaml"
+            built_ok, built = run(["kubectl", "kustomize", str(k)]) if ren_ok else (False, ren_out)
+            dest.write_text(built if built_ok else "")
+            name = f"chart-{chart.name}" + (f"-{extra.parent.name}" if extra else "")
+            renders.append((f"{name}.yaml", (built_ok, "" if built_ok else built, dest)))
+        return ok, out, renders
+
+    def chart_key(self, repo: Repo, chart: Path) -> str:
+        """The chart's files and the values files of its environments, by name and content."""
+        values = chart_values(repo, chart)
+        return digest([tree_key(chart), *(f"{v.parent.name}/{v.name}={file_hash(v)}" for v in values)])
 
     def helm(self) -> None:
         started = time.monotonic()
         where: dict[str, list[str]] = {}
-        first: dict[str, Path] = {}
+        first: dict[str, tuple[Path, list[Path]]] = {}
         for repo in self.repos:
             for chart in repo.charts:
-                key = tree_key(chart)
-                first.setdefault(key, chart)
+                key = self.chart_key(repo, chart)
+                first.setdefault(key, (chart, chart_values(repo, chart)))
                 where.setdefault(key, []).append(f"{repo.name}: {repo.rel(chart)}")
         keys = list(first)
         checks = []
-        for key, (ok, out, render) in zip(keys, self.parallel([lambda k=k: self.helm_one(k, first[k]) for k in keys])):
-            self.renders[key] = render
+        for key, (ok, out, renders) in zip(keys, self.parallel([lambda k=k: self.helm_one(k, *first[k]) for k in keys])):
+            self.renders[key] = renders
             label = f"helm lint --strict + template {where[key][0].split(': ', 1)[1]} ({len(where[key])} copies)"
             checks.append(Check(label, ok, out, where[key]))
-        self.run.phase(f"helm ({len(keys)} distinct charts)", checks, started)
+        self.run.phase(f"helm ({len(keys)} distinct charts with their values)", checks, started)
 
     # -- workflows
     def workflows_one(self, repo: Repo) -> list[tuple[str, bool, str]]:
@@ -435,7 +456,8 @@ class Matrix:
                 if key not in self.builds:  # an overlay folder without a kustomization
                     self.builds[key] = self.build(key, overlay)
                 parts.append((f"overlay-{overlay.name}.yaml", self.builds[key]))
-            parts.extend((f"chart-{chart.name}.yaml", self.renders[tree_key(chart)]) for chart in repo.charts)
+            for chart in repo.charts:
+                parts.extend(self.renders[self.chart_key(repo, chart)])
             # Keyed on what was rendered, not on its inputs: repositories that differ only where the
             # render does not look (comments, files no overlay names) share one scan.
             key = digest([f"{name}={result[0]}:{file_hash(result[2])}" for name, result in parts])

@@ -191,6 +191,14 @@ fn parse_blueprint(
             "write it as MAJOR.MINOR.PATCH, such as `1.0.0`",
         );
     }
+    if let Some(delivery) = &raw.when.delivery {
+        report(
+            "when.delivery",
+            line(delivery),
+            "`delivery` is a condition on one application, not on a blueprint".to_string(),
+            "put `when: {delivery: ...}` on the files produced with `each: applications`",
+        );
+    }
     if raw.files.value.is_empty() {
         report(
             "files",
@@ -214,6 +222,16 @@ fn parse_blueprint(
     let mut compile_problems = Vec::new();
     for (index, file) in raw.files.value.into_iter().enumerate() {
         let key = format!("files[{index}]");
+        if let Some(delivery) = &file.when.delivery
+            && !file.each.is_some_and(|each| each.has_app())
+        {
+            report(
+                &format!("{key}.when.delivery"),
+                line(delivery),
+                "`delivery` is a condition on one application, and this file is not produced per application".to_string(),
+                "use it with `each: applications` or `each: environment-applications`",
+            );
+        }
         let (source_line, target_line) = (line(&file.source), line(&file.target));
         let (source, target) = (file.source.value, file.target.value);
         match templates.get(&source) {
@@ -339,6 +357,38 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].key.as_deref(), Some("scan.sha"));
         assert_eq!(problems[0].line, Some(7));
+    }
+
+    #[test]
+    fn delivery_is_a_condition_on_files_produced_per_application() {
+        let head = "name: demo\ndescription: d\nversion: 1.0.0\n";
+        let blueprint = parse(&format!(
+            "{head}files:\n  - source: note.txt\n    target: \"{{{{environment.name}}}}/{{{{app.name}}}}.txt\"\n    each: environment-applications\n    when:\n      delivery: [helm]\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            blueprint.files[0].each,
+            Some(super::super::Each::EnvironmentApplications)
+        );
+        assert_eq!(
+            blueprint.files[0].when.delivery,
+            [crate::config::Delivery::Helm]
+        );
+        let problems = parse(&format!(
+            "{head}when:\n  delivery: helm\nfiles:\n  - source: note.txt\n    target: a.txt\n    each: environments\n    when: {{delivery: kustomize}}\n"
+        ))
+        .expect_err("not per application");
+        let found: Vec<(Option<&str>, Option<usize>)> = problems
+            .iter()
+            .map(|problem| (problem.key.as_deref(), problem.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("when.delivery"), Some(5)),
+                (Some("files[0].when.delivery"), Some(10))
+            ]
+        );
     }
 
     #[test]

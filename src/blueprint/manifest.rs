@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::config::{Config, GitOps, PolicyEngine, Provider};
+use crate::config::{Config, Delivery, GitOps, PolicyEngine, Provider};
 
 /// A validated blueprint: its manifest and the bytes of its template files.
 #[derive(Debug, Clone)]
@@ -37,11 +37,21 @@ impl FileSpec {
 
 /// What a file is produced once for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Each {
     Applications,
     Environments,
     Clusters,
+    /// Once per environment and application (environments outside), as
+    /// `environment` and `app`: an application's folder in each overlay.
+    EnvironmentApplications,
+}
+
+impl Each {
+    /// Whether each item has an `app`, which `when.delivery` looks at.
+    pub fn has_app(self) -> bool {
+        matches!(self, Each::Applications | Each::EnvironmentApplications)
+    }
 }
 
 /// Conditions on the platform's choices; an empty list means "any".
@@ -50,6 +60,9 @@ pub struct When {
     pub gitops: Vec<GitOps>,
     pub policy: Vec<PolicyEngine>,
     pub provider: Vec<Provider>,
+    /// On a file produced per application only: the deliveries it is for,
+    /// checked against each item's `app.delivery` ([`When::holds_for_item`]).
+    pub delivery: Vec<Delivery>,
 }
 
 impl When {
@@ -57,6 +70,16 @@ impl When {
         (self.gitops.is_empty() || self.gitops.contains(&config.gitops))
             && (self.policy.is_empty() || self.policy.contains(&config.policy))
             && (self.provider.is_empty() || self.provider.contains(&config.provider))
+    }
+
+    /// The per-item conditions, on one item of `each` (its context).
+    pub fn holds_for_item(&self, item: &serde_json::Value) -> bool {
+        self.delivery.is_empty()
+            || item
+                .pointer("/app/delivery")
+                .and_then(serde_json::Value::as_str)
+                .and_then(Delivery::from_name)
+                .is_some_and(|delivery| self.delivery.contains(&delivery))
     }
 }
 
@@ -81,6 +104,8 @@ pub(super) struct RawWhen {
     pub policy: Option<OneOrMany<PolicyEngine>>,
     #[serde(default)]
     pub provider: Option<OneOrMany<Provider>>,
+    #[serde(default)]
+    pub delivery: Option<Spanned<OneOrMany<Delivery>>>,
 }
 
 impl RawWhen {
@@ -89,6 +114,10 @@ impl RawWhen {
             gitops: self.gitops.map(OneOrMany::into_vec).unwrap_or_default(),
             policy: self.policy.map(OneOrMany::into_vec).unwrap_or_default(),
             provider: self.provider.map(OneOrMany::into_vec).unwrap_or_default(),
+            delivery: self
+                .delivery
+                .map(|delivery| delivery.value.into_vec())
+                .unwrap_or_default(),
         }
     }
 }

@@ -86,7 +86,10 @@ pub fn render(
                         message: error.reason().to_string(),
                     })?;
             }
-            for item in items(&context, spec.each) {
+            for item in items(&context, spec.each)
+                .into_iter()
+                .filter(|item| spec.when.holds_for_item(item))
+            {
                 // Moved into a Handlebars context once, so neither call copies it again.
                 let item = handlebars::Context::from(item);
                 let target =
@@ -212,24 +215,52 @@ fn items(context: &serde_json::Map<String, Value>, each: Option<Each>) -> Vec<Va
         Some(Each::Applications) => ("applications", "app"),
         Some(Each::Environments) => ("environments", "environment"),
         Some(Each::Clusters) => ("clusters", "cluster"),
+        Some(Each::EnvironmentApplications) => {
+            let list = |key: &str| {
+                context
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let applications = list("applications");
+            return list("environments")
+                .into_iter()
+                .flat_map(|environment| {
+                    applications.iter().map(move |app| {
+                        item_context(
+                            context,
+                            [("environment", environment.clone()), ("app", app.clone())],
+                        )
+                    })
+                })
+                .collect();
+        }
     };
-    let shared: serde_json::Map<String, Value> = context
-        .iter()
-        .filter(|(key, _)| key.as_str() != "roadmap")
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
     context
         .get(list)
         .and_then(Value::as_array)
         .map(|values| {
             values
                 .iter()
-                .map(|value| {
-                    let mut item = shared.clone();
-                    item.insert(name.to_string(), value.clone());
-                    Value::Object(item)
-                })
+                .map(|value| item_context(context, [(name, value.clone())]))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The context without the roadmap, with the item's values under their names.
+fn item_context<const N: usize>(
+    context: &serde_json::Map<String, Value>,
+    values: [(&str, Value); N],
+) -> Value {
+    let mut item: serde_json::Map<String, Value> = context
+        .iter()
+        .filter(|(key, _)| key.as_str() != "roadmap")
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    for (name, value) in values {
+        item.insert(name.to_string(), value);
+    }
+    Value::Object(item)
 }

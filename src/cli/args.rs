@@ -197,7 +197,7 @@ takes, with what each means, as a JSON Schema that editors read (yaml-language-s
 Examples:
   levelup init acme-platform --level 2
   levelup init acme-platform --level 2 --gitops argocd --policy gatekeeper --provider aws
-  levelup init shop --level 1 --app web=ghcr.io/acme/web:1.4.0:8080 --app api=ghcr.io/acme/api:2.0.1:9000";
+  levelup init shop --level 1 --app web=ghcr.io/acme/web:1.4.0:8080 --app api=ghcr.io/acme/api:2.0.1:9000:helm";
 
 const APPLY_HELP: &str = "\
 apply finds levelup.yaml in the current folder or above, renders the files of every step
@@ -251,8 +251,8 @@ pub struct InitArgs {
     #[arg(long)]
     pub name: Option<String>,
 
-    /// An application as NAME=IMAGE:PORT (repeatable) [default: one example]
-    #[arg(long = "app", value_name = "NAME=IMAGE:PORT")]
+    /// An application as NAME=IMAGE:PORT, or NAME=IMAGE:PORT:helm for a Helm chart (repeatable) [default: one example]
+    #[arg(long = "app", value_name = "NAME=IMAGE:PORT[:DELIVERY]")]
     pub apps: Vec<String>,
 }
 

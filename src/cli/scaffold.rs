@@ -5,7 +5,7 @@
 use super::args::{ApplyArgs, InitArgs};
 use super::{Error, Exit, Printer, settings};
 use crate::blueprint::Catalog;
-use crate::config::{self, Application, GitOps, PolicyEngine, Provider};
+use crate::config::{self, Application, Delivery, GitOps, PolicyEngine, Provider};
 use crate::model::{Level, Pack};
 use crate::repo_path::RepoPath;
 use crate::scaffold::{self, ApplyRequest, InitRequest};
@@ -167,15 +167,37 @@ fn choice<T: Copy>(
     })
 }
 
-/// `NAME=IMAGE:PORT`, the port after the image's last `:`.
+/// `NAME=IMAGE:PORT[:DELIVERY]`: the port is the last number after a `:`, and a
+/// final `:helm` or `:kustomize` chooses the delivery (a port is never a word, so
+/// the two cannot be confused).
 fn parse_app(text: &str) -> Result<Application, Error> {
     let malformed = || {
         Error::usage(
-            format!("`{text}` is not NAME=IMAGE:PORT"),
-            "write `--app shop=ghcr.io/acme/shop:1.2.0:8080`",
+            format!("`{text}` is not NAME=IMAGE:PORT[:DELIVERY]"),
+            "write `--app shop=ghcr.io/acme/shop:1.2.0:8080`, or `...:8080:helm` for a Helm chart",
         )
     };
     let (name, rest) = text.split_once('=').ok_or_else(malformed)?;
+    let (rest, delivery) = match rest.rsplit_once(':') {
+        Some((head, last)) if last.parse::<u16>().is_err() && !last.is_empty() => {
+            let delivery = Delivery::from_name(&last.to_ascii_lowercase()).ok_or_else(|| {
+                let names = Delivery::names();
+                let hint = match suggest::nearest(last, names.iter().copied()) {
+                    Some(near) => format!(
+                        "did you mean `{near}`? the delivery is {}",
+                        names.join(" or ")
+                    ),
+                    None => format!("the delivery is {}", names.join(" or ")),
+                };
+                Error::usage(
+                    format!("`{last}` in `--app {text}` is neither a port nor a delivery"),
+                    hint,
+                )
+            })?;
+            (head, delivery)
+        }
+        _ => (rest, Delivery::Kustomize),
+    };
     let (image, port) = rest.rsplit_once(':').ok_or_else(malformed)?;
     let port = port
         .parse::<u16>()
@@ -196,7 +218,10 @@ fn parse_app(text: &str) -> Result<Application, Error> {
     if image.is_empty() {
         return Err(malformed());
     }
-    Ok(Application::new(name, image, port))
+    Ok(Application {
+        delivery,
+        ..Application::new(name, image, port)
+    })
 }
 
 /// One line per file that changes or needs the user's attention, then the counts.
@@ -228,5 +253,27 @@ mod tests {
         assert!(parse_app("shop=ghcr.io/acme/shop").is_err());
         assert!(parse_app("Shop=img:80").is_err());
         assert!(parse_app("shop=img:99999").is_err());
+        assert_eq!(app.delivery, Delivery::Kustomize);
+    }
+
+    #[test]
+    fn a_final_word_chooses_the_delivery() {
+        let app = parse_app("api=registry.example.com:5000/acme/api:2.0:9000:helm").expect("valid");
+        assert_eq!(app.image, "registry.example.com:5000/acme/api:2.0");
+        assert_eq!(app.port, 9000);
+        assert_eq!(app.delivery, Delivery::Helm);
+        let app = parse_app("web=web:1.0:80:kustomize").expect("valid");
+        assert_eq!(
+            (app.image.as_str(), app.delivery),
+            ("web:1.0", Delivery::Kustomize)
+        );
+        let Err(error) = parse_app("api=api:1.0:9000:helmchart") else {
+            panic!("a misspelt delivery is refused");
+        };
+        assert_eq!(
+            error.to_string(),
+            "`helmchart` in `--app api=api:1.0:9000:helmchart` is neither a port nor a delivery"
+        );
+        assert!(parse_app("api=api:helm").is_err(), "no port");
     }
 }

@@ -53,3 +53,8 @@ choice! {
     /// The Cluster API infrastructure provider.
     Provider { Docker => "docker", Aws => "aws", Azure => "azure", Vsphere => "vsphere", }
 }
+
+choice! {
+    /// How an application is delivered: a Kustomize base with overlays, or a Helm chart.
+    Delivery { Kustomize => "kustomize", Helm => "helm", }
+}

@@ -24,10 +24,11 @@ pub fn default_file(
     let mut apps = String::new();
     for application in applications {
         apps.push_str(&format!(
-            "  - name: {}\n    image: {}\n    port: {}\n",
+            "  - name: {}\n    image: {}\n    port: {}\n    delivery: {}\n",
             scalar(&application.name),
             scalar(&application.image),
-            application.port
+            application.port,
+            application.delivery,
         ));
     }
     format!(
@@ -88,9 +89,13 @@ environments: [dev, staging, production]
 # clusters. Default: the first cluster of `production`.
 # management_cluster: production
 
-# The applications the platform deploys; each gets a Kustomize base and an overlay
-# per environment. `error_rate` (optional) is the PromQL expression of the share of
-# failed requests (0 to 1) that progressive delivery watches; by default
+# The applications the platform deploys, each in a namespace of its own per
+# environment (`<name>-<environment>`). `delivery` says how it is packaged:
+#   kustomize  a Kustomize base in apps/base/<name>/ (the default)
+#   helm       a Helm chart in charts/<name>/, with values per environment in
+#              apps/overlays/<environment>/<name>-values.yaml
+# `error_rate` (optional) is the PromQL expression of the share of failed requests
+# (0 to 1) that progressive delivery watches; by default
 #   sum(rate(http_requests_total{{job=\"NAME\",code=~\"5..\"}}[5m]))
 #     / sum(rate(http_requests_total{{job=\"NAME\"}}[5m]))
 applications:

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-pub use choices::{GitOps, PolicyEngine, Provider};
+pub use choices::{Delivery, GitOps, PolicyEngine, Provider};
 pub use default_file::default_file;
 pub use error_rate::default_error_rate;
 pub use machines::{Aws, Azure, Machines, Vsphere};
@@ -84,16 +84,19 @@ pub struct Application {
     /// The PromQL expression of the application's error rate (0 to 1), for the
     /// analysis of progressive delivery.
     pub error_rate: String,
+    /// Seen by templates as `app.delivery`: `kustomize` or `helm`.
+    pub delivery: Delivery,
 }
 
 impl Application {
-    /// An application with the default error-rate expression for its name.
+    /// A Kustomize-delivered application with the default error-rate expression for its name.
     pub fn new(name: &str, image: &str, port: u16) -> Application {
         Application {
             name: name.to_string(),
             image: image.to_string(),
             port,
             error_rate: default_error_rate(name),
+            delivery: Delivery::Kustomize,
         }
     }
 }
@@ -188,6 +191,8 @@ struct RawApplication {
     port: Spanned<i64>,
     #[serde(default)]
     error_rate: Option<Spanned<String>>,
+    #[serde(default = "default_delivery")]
+    delivery: Delivery,
 }
 
 /// A value levelup supplies itself: it has no position in the file.
@@ -197,6 +202,11 @@ fn unplaced<T>(value: T) -> Spanned<T> {
 
 fn default_model() -> Spanned<String> {
     unplaced("4".to_string())
+}
+
+/// Kustomize, the delivery levelup wrote before there was a choice.
+fn default_delivery() -> Delivery {
+    Delivery::Kustomize
 }
 
 fn default_language() -> String {
@@ -461,6 +471,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                     "application names are unique",
                 );
             }
+            // Each application gets a namespace per environment, `<name>-<environment>`.
+            if let Some(environment) = environments
+                .iter()
+                .find(|environment| application.name.value.len() + 1 + environment.len() > 63)
+            {
+                check.report(
+                    &format!("{key}.name"),
+                    line(&application.name),
+                    format!(
+                        "the namespace `{}-{environment}` would be longer than 63 characters",
+                        application.name.value
+                    ),
+                    "each application has a namespace `<name>-<environment>`: shorten the name or the environment",
+                );
+            }
             let image = &application.image.value;
             if image.trim().is_empty() || image.chars().any(char::is_whitespace) {
                 check.report(
@@ -492,6 +517,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                 image: image.clone(),
                 port: port?,
                 error_rate,
+                delivery: application.delivery,
             })
         })
         .collect();
@@ -748,6 +774,30 @@ mod tests {
             found[0].hint.as_deref(),
             Some("did you mean `production`? name one of `clusters`")
         );
+    }
+
+    #[test]
+    fn delivery_defaults_to_kustomize_and_a_misspelling_names_its_line() {
+        let head = "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications:\n";
+        let config = parse(
+            Path::new("levelup.yaml"),
+            &format!("{head}  - {{name: web, image: web, port: 80}}\n  - {{name: api, image: api, port: 90, delivery: helm}}\n"),
+        )
+        .expect("valid");
+        let deliveries: Vec<Delivery> =
+            config.applications.iter().map(|app| app.delivery).collect();
+        assert_eq!(deliveries, [Delivery::Kustomize, Delivery::Helm]);
+        let found = problems(&format!(
+            "{head}  - name: api\n    image: api\n    port: 90\n    delivery: helms\n"
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, Some(9));
+        assert!(
+            found[0].message.starts_with("unknown variant `helms`"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].hint.as_deref(), Some("did you mean `helm`?"));
     }
 
     #[test]

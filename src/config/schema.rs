@@ -15,7 +15,8 @@ mod tests {
     use serde_json::Value;
 
     use super::super::{
-        Application, GitOps, PolicyEngine, Provider, RawConfig, SecretStoreProvider, default_file,
+        Application, Delivery, GitOps, PolicyEngine, Provider, RawConfig, SecretStoreProvider,
+        default_file,
     };
     use super::SCHEMA;
 
@@ -135,6 +136,10 @@ mod tests {
             assert_eq!(properties[block]["$ref"], reference.as_str());
             assert_eq!(cluster[block]["$ref"], reference.as_str());
         }
+        assert_eq!(
+            schema_enum(&properties["applications"]["items"]["properties"]["delivery"]),
+            Delivery::names()
+        );
     }
 
     /// Every key in the schema has a description an editor can show.
@@ -165,7 +170,10 @@ mod tests {
     #[test]
     fn the_file_init_writes_is_valid() {
         let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
-        let shop = Application::new("shop", "ghcr.io/acme/shop:1.2.0", 8080);
+        let shop = Application {
+            delivery: Delivery::Helm,
+            ..Application::new("shop", "ghcr.io/acme/shop:1.2.0", 8080)
+        };
         for (gitops, policy, provider, applications) in [
             (
                 GitOps::Flux,
@@ -210,6 +218,7 @@ mod tests {
             "name: acme\ngitops: flux\npolicy: kyverno\nprovider: aws\naws: {region: Frankfurt}\n",
             "name: acme\ngitops: flux\npolicy: kyverno\nprovider: vsphere\nvsphere: {cpus: 0}\n",
             "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications: [{name: a, image: a, port: 1, error_rate: ''}]\n",
+            "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\napplications: [{name: a, image: a, port: 1, delivery: helmchart}]\n",
         ] {
             let document: Value = serde_saphyr::from_str(text).expect("YAML");
             assert!(!validator.is_valid(&document), "{text}");

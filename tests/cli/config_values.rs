@@ -22,8 +22,8 @@ fn apply_with_context_blueprint(root: &Path, home: &Path, repo: &Path) -> std::p
         );
         replace_in(
             &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository]",
-            "blueprints: [repository, context]",
+            "blueprints: [repository, app-kustomize]",
+            "blueprints: [repository, app-kustomize, context]",
         );
     }
     Test::new()

@@ -105,6 +105,40 @@ fn tree_state(root: &Path) -> Vec<(String, std::time::SystemTime, Vec<u8>)> {
 
 const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 
+/// What `apply --to 2` (or 3, which adds no file of its own yet) changes in a level-1
+/// repository with one application: the level-2 application files, and the documents.
+const LEVEL_2_CHANGES: &str = "updated       README.md\n\
+updated       apps/base/shop/deployment.yaml\n\
+created       apps/base/shop/hpa.yaml\n\
+updated       apps/base/shop/kustomization.yaml\n\
+created       apps/base/shop/pdb.yaml\n\
+updated       apps/overlays/dev/shop/kustomization.yaml\n\
+created       apps/overlays/dev/shop/limitrange.yaml\n\
+created       apps/overlays/dev/shop/resourcequota.yaml\n\
+updated       apps/overlays/production/shop/kustomization.yaml\n\
+created       apps/overlays/production/shop/limitrange.yaml\n\
+created       apps/overlays/production/shop/resourcequota.yaml\n\
+updated       apps/overlays/staging/shop/kustomization.yaml\n\
+created       apps/overlays/staging/shop/limitrange.yaml\n\
+created       apps/overlays/staging/shop/resourcequota.yaml\n\
+created       clusters/dev/apps.yaml\n\
+created       clusters/dev/flux-instance.yaml\n\
+created       clusters/dev/infrastructure.yaml\n\
+created       clusters/dev/kustomization.yaml\n\
+created       clusters/production/apps.yaml\n\
+created       clusters/production/flux-instance.yaml\n\
+created       clusters/production/infrastructure.yaml\n\
+created       clusters/production/kustomization.yaml\n\
+created       clusters/staging/apps.yaml\n\
+created       clusters/staging/flux-instance.yaml\n\
+created       clusters/staging/infrastructure.yaml\n\
+created       clusters/staging/kustomization.yaml\n\
+updated       docs/roadmap.md\n\
+created       infrastructure/configs/cluster-issuers.yaml\n\
+created       infrastructure/configs/kustomization.yaml\n\
+created       infrastructure/controllers/cert-manager.yaml\n\
+created       infrastructure/controllers/kustomization.yaml\n";
+
 #[test]
 fn init_creates_a_committed_repository() {
     let workspace = Workspace::new();
@@ -200,25 +234,6 @@ fn a_second_apply_changes_nothing() {
 
 /// What `apply --to 2` prints after `init --level 1` (Flux, one application): the
 /// engine's files arrive, the README and the roadmap change.
-const LEVEL_2_FROM_1: &str = "updated       README.md\n\
-created       clusters/dev/apps.yaml\n\
-created       clusters/dev/flux-instance.yaml\n\
-created       clusters/dev/infrastructure.yaml\n\
-created       clusters/dev/kustomization.yaml\n\
-created       clusters/production/apps.yaml\n\
-created       clusters/production/flux-instance.yaml\n\
-created       clusters/production/infrastructure.yaml\n\
-created       clusters/production/kustomization.yaml\n\
-created       clusters/staging/apps.yaml\n\
-created       clusters/staging/flux-instance.yaml\n\
-created       clusters/staging/infrastructure.yaml\n\
-created       clusters/staging/kustomization.yaml\n\
-updated       docs/roadmap.md\n\
-created       infrastructure/configs/cluster-issuers.yaml\n\
-created       infrastructure/configs/kustomization.yaml\n\
-created       infrastructure/controllers/cert-manager.yaml\n\
-created       infrastructure/controllers/kustomization.yaml\n";
-
 #[test]
 fn dry_run_prints_the_diff_and_writes_nothing() {
     let workspace = Workspace::new();
@@ -236,7 +251,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_FROM_1}level 2: 16 created, 2 updated, 22 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 24 created, 7 updated, 14 unchanged\n"
         )),
         "{out}"
     );
@@ -251,7 +266,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        format!("{LEVEL_2_FROM_1}level 3: 16 created, 2 updated, 22 unchanged\n")
+        format!("{LEVEL_2_CHANGES}level 3: 24 created, 7 updated, 14 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -285,7 +300,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 1.0.0", "version: 1.1.0");
+    replace_in(&manifest, "version: 2.0.0", "version: 2.1.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -305,7 +320,7 @@ fn a_user_edit_survives_a_blueprint_update() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 23 unchanged\n"
+        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 20 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -317,7 +332,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"1.1.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.1.0\""), "{lock}");
 }
 
 #[test]
@@ -331,7 +346,7 @@ fn overlapping_edits_leave_conflict_markers() {
     assert_eq!(code(&output), 4, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 23 unchanged\n"
+        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 20 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -367,16 +382,19 @@ fn force_overwrites_user_edits_and_says_which() {
 fn a_deleted_file_stays_deleted() {
     let workspace = Workspace::new();
     let repo = workspace.init("1", &[]);
-    workspace.git(&repo, &["rm", "-q", "apps/overlays/dev/namespace.yaml"]);
+    workspace.git(
+        &repo,
+        &["rm", "-q", "apps/overlays/dev/shop/namespace.yaml"],
+    );
     workspace.git(&repo, &["commit", "-qm", "no namespace"]);
     let output = workspace.run(&repo, &["apply", "--to", "2"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("kept deleted  apps/overlays/dev/namespace.yaml\n"),
+        stdout(&output).contains("kept deleted  apps/overlays/dev/shop/namespace.yaml\n"),
         "{}",
         stdout(&output)
     );
-    assert!(!repo.join("apps/overlays/dev/namespace.yaml").exists());
+    assert!(!repo.join("apps/overlays/dev/shop/namespace.yaml").exists());
 }
 
 #[test]
@@ -385,9 +403,9 @@ fn files_no_longer_generated_are_removed_unless_edited() {
     let repo = workspace.init("1", &[]);
     // The user edits one environment's namespace; then drops two environments.
     replace_in(
-        &repo.join("apps/overlays/staging/namespace.yaml"),
-        "name: staging",
-        "name: staging # ours",
+        &repo.join("apps/overlays/staging/shop/namespace.yaml"),
+        "name: shop-staging",
+        "name: shop-staging # ours",
     );
     replace_in(
         &repo.join("levelup.yaml"),
@@ -399,20 +417,22 @@ fn files_no_longer_generated_are_removed_unless_edited() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let out = stdout(&output);
     assert!(
-        out.contains("removed       apps/overlays/production/namespace.yaml\n"),
+        out.contains("removed       apps/overlays/production/shop/namespace.yaml\n"),
         "{out}"
     );
     assert!(
-        out.contains("kept (edited, no longer generated) apps/overlays/staging/namespace.yaml\n"),
+        out.contains(
+            "kept (edited, no longer generated) apps/overlays/staging/shop/namespace.yaml\n"
+        ),
         "{out}"
     );
     assert!(
         !repo.join("apps/overlays/production").exists()
             || !repo
-                .join("apps/overlays/production/namespace.yaml")
+                .join("apps/overlays/production/shop/namespace.yaml")
                 .exists()
     );
-    assert!(read(&repo.join("apps/overlays/staging/namespace.yaml")).contains("# ours"));
+    assert!(read(&repo.join("apps/overlays/staging/shop/namespace.yaml")).contains("# ours"));
 }
 
 #[test]
@@ -653,7 +673,18 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
         .filter(|change| change.action == levelup::tree::Action::Update)
         .map(|change| change.path.as_str())
         .collect();
-    assert_eq!(updated, ["README.md", "docs/roadmap.md"]);
+    // The deployment's replicas were edited where level 2 drops them: not a plain update.
+    assert_eq!(
+        updated,
+        [
+            "README.md",
+            "apps/base/shop/kustomization.yaml",
+            "apps/overlays/dev/shop/kustomization.yaml",
+            "apps/overlays/production/shop/kustomization.yaml",
+            "apps/overlays/staging/shop/kustomization.yaml",
+            "docs/roadmap.md"
+        ]
+    );
 }
 
 // Regression tests from a review of the engine: each reproduces a way it went wrong.
@@ -837,14 +868,14 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_FROM_1}level 2: 16 created, 2 updated, 22 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 24 created, 7 updated, 14 unchanged\n"),
         "",
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 38 unchanged\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 27 unchanged\n",
         "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
     );
     // An error and its hint are never silenced.
