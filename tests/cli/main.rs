@@ -2,8 +2,10 @@
 
 mod architecture;
 mod bad_input;
+mod blueprints;
 mod content_check;
 mod embedded;
+mod engine_features;
 mod fake_github;
 mod git_http;
 mod github;
