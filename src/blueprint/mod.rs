@@ -17,7 +17,7 @@ pub use crate::tree::RenderedFile;
 pub use catalog::{Catalog, Pin};
 pub use listing::{CatalogDocument, SCHEMA, SCHEMA_ID};
 pub use manifest::{Blueprint, Each, FileSpec, When};
-pub use render::{Input, RoadmapStep, render};
+pub use render::{Input, RoadmapStep, compile_all, render};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 

@@ -58,34 +58,7 @@ pub fn render(
                 line: error.line_no,
                 message: error.reason().to_string(),
             };
-            let template_name = format!("{}/{}", blueprint.name, spec.source);
-            if spec.is_template() && !registry.has_template(&template_name) {
-                let text = blueprint
-                    .templates
-                    .get(&spec.source)
-                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-                    .unwrap_or_default();
-                registry
-                    .register_template_string(&template_name, text)
-                    .map_err(|error| Error::Template {
-                        blueprint: blueprint.name.clone(),
-                        file: format!("templates/{}", spec.source),
-                        line: error.pos().map(|(line, _)| line),
-                        message: error.reason().to_string(),
-                    })?;
-            }
-            // Compiled once per file spec, not once per item.
-            let target_name = format!("{}#target-{spec_index}", blueprint.name);
-            if !registry.has_template(&target_name) {
-                registry
-                    .register_template_string(&target_name, &spec.target)
-                    .map_err(|error| Error::Template {
-                        blueprint: blueprint.name.clone(),
-                        file: format!("blueprint.yaml (the target of `{}`)", spec.source),
-                        line: None,
-                        message: error.reason().to_string(),
-                    })?;
-            }
+            let (template_name, target_name) = compile(&mut registry, blueprint, spec_index, spec)?;
             for item in items(&context, spec.each) {
                 // Moved into a Handlebars context once, so neither call copies it again.
                 let item = handlebars::Context::from(item);
@@ -144,6 +117,61 @@ pub fn render(
     }
     check_file_folder_clashes(&rendered)?;
     Ok(rendered)
+}
+
+/// Compiles every template of every blueprint in `catalog` (files and targets),
+/// whatever the platform: `content check` reports a syntax error before any
+/// render meets it. Returns how many templates the catalog has compiled.
+pub fn compile_all(catalog: &Catalog) -> Result<usize, Error> {
+    let mut registry = catalog.registry();
+    for name in catalog.names() {
+        let Some(blueprint) = catalog.get(name) else {
+            continue;
+        };
+        for (spec_index, spec) in blueprint.files.iter().enumerate() {
+            compile(&mut registry, blueprint, spec_index, spec)?;
+        }
+    }
+    Ok(registry.get_templates().len())
+}
+
+/// Compiles one file's template and its target into `registry`, unless they
+/// are there already; returns their names in it.
+fn compile(
+    registry: &mut handlebars::Handlebars<'static>,
+    blueprint: &super::Blueprint,
+    spec_index: usize,
+    spec: &super::FileSpec,
+) -> Result<(String, String), Error> {
+    let template_name = format!("{}/{}", blueprint.name, spec.source);
+    if spec.is_template() && !registry.has_template(&template_name) {
+        let text = blueprint
+            .templates
+            .get(&spec.source)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default();
+        registry
+            .register_template_string(&template_name, text)
+            .map_err(|error| Error::Template {
+                blueprint: blueprint.name.clone(),
+                file: format!("templates/{}", spec.source),
+                line: error.pos().map(|(line, _)| line),
+                message: error.reason().to_string(),
+            })?;
+    }
+    // Compiled once per file spec, not once per item.
+    let target_name = format!("{}#target-{spec_index}", blueprint.name);
+    if !registry.has_template(&target_name) {
+        registry
+            .register_template_string(&target_name, &spec.target)
+            .map_err(|error| Error::Template {
+                blueprint: blueprint.name.clone(),
+                file: format!("blueprint.yaml (the target of `{}`)", spec.source),
+                line: None,
+                message: error.reason().to_string(),
+            })?;
+    }
+    Ok((template_name, target_name))
 }
 
 /// A path that is a file for one blueprint and a folder for another cannot exist.
@@ -334,6 +362,16 @@ mod tests {
         assert!(
             message.starts_with("invalid handlebars syntax"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn compile_all_finds_a_template_no_render_for_this_platform_needs() {
+        let catalog = catalog();
+        let error = compile_all(&catalog).expect_err("two templates do not compile");
+        assert!(
+            matches!(&error, Error::Template { blueprint, .. } if blueprint == "argocd-only"),
+            "{error}"
         );
     }
 }

@@ -212,6 +212,7 @@ up to the target level and compares them with the repository and its lock:
   updated       you had not edited it; the blueprint's output changed
   merged        you edited it and the blueprint changed: merged cleanly
   conflict      overlapping edits: conflict markers are written for you to resolve
+  conflict (binary)  a binary file you edited changed: yours stays, levelup's is named
   kept deleted  you deleted it: it stays deleted
   removed       no longer generated and never edited: removed
   kept          no longer generated but edited by you: left in place

@@ -108,6 +108,8 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());
             let Inputs { pack, catalog } = Inputs::load(args, dir)?;
+            // Loading compiles no template; the check compiles every one.
+            crate::blueprint::compile_all(&catalog)?;
             let topics: usize = pack.dimensions.iter().map(|d| d.topics.len()).sum();
             printer.data(&format!(
                 "content pack is valid: {} {}, {} levels, {} dimensions, {} topics, {} steps, {} blueprints\n",

@@ -623,6 +623,28 @@ fn plan_compiles_no_template_and_init_names_the_broken_one() {
     assert!(!workspace.path("platform").exists(), "init created nothing");
 }
 
+/// `content check` compiles every template, for any platform: the check that
+/// loading the catalog no longer makes.
+#[test]
+fn content_check_compiles_every_template() {
+    let workspace = Workspace::new();
+    let flags = extra_blueprint_flags(&workspace, "broken", "syntax");
+    let check = workspace
+        .test(&workspace.path(""))
+        .args(&flags)
+        .args(["content", "check"])
+        .run()
+        .code(2);
+    assert!(
+        check.stderr_text().starts_with(
+            "error: blueprint `syntax`, templates/note.md.hbs, line 5: invalid handlebars syntax"
+        ),
+        "{}",
+        check.stderr_text()
+    );
+    assert!(check.stderr_text().ends_with(TEMPLATE_HINT));
+}
+
 #[test]
 fn a_missing_template_value_names_the_blueprint_file_and_line() {
     let workspace = Workspace::new();
