@@ -1,4 +1,6 @@
-//! Loading the embedded pack and planning the whole roadmap.
+//! Loading the embedded pack and planning the whole roadmap, and what `levelup
+//! plan` does besides: loading the blueprint catalog (to check the blueprints
+//! the steps name), which must not compile the catalog's templates.
 //!
 //! Baseline, measured in the same run: parsing the pack's YAML files into untyped
 //! values, the least any loader must do. `scripts/bench` prints the ratios.
@@ -6,6 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use levelup::blueprint::Catalog;
 use levelup::content::{self, Source};
 use levelup::model::{Baseline, Language, Level};
 use levelup::plan::{Plan, Request};
@@ -33,6 +36,19 @@ fn benchmarks(c: &mut Criterion) {
     });
     c.bench_function("plan_1_to_5", |b| {
         b.iter(|| black_box(Plan::new(&pack, Request::uniform(&pack, from, to))))
+    });
+    c.bench_function("load_blueprint_catalog", |b| {
+        b.iter(|| black_box(Catalog::load(None).expect("the built-in blueprints are valid")))
+    });
+    // Everything `levelup plan --from 1` does before printing.
+    c.bench_function("plan_command_1_to_5", |b| {
+        b.iter(|| {
+            let catalog = Catalog::load(None).expect("valid");
+            let names = catalog.names().map(String::from).collect();
+            let pack = content::load(black_box(&source), Some(&names)).expect("valid");
+            let plan = Plan::new(&pack, Request::uniform(&pack, from, to));
+            black_box(report::render(&plan, Format::Markdown, &english).expect("render"))
+        })
     });
     c.bench_function("load_plan_render_markdown_1_to_5", |b| {
         b.iter(|| {

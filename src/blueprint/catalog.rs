@@ -1,13 +1,17 @@
 //! The blueprints levelup knows: the built-in ones, plus a folder that adds or replaces.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use handlebars::Handlebars;
 
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
+use super::Error;
+use super::helpers;
 use super::manifest::{Blueprint, FileSpec, RawManifest};
-use super::{Error, helpers};
 use crate::diagnostic::Diagnostic;
 use crate::files::{self, InputFile};
 use crate::yaml;
@@ -33,16 +37,25 @@ impl Pin {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Catalog {
     blueprints: BTreeMap<String, Blueprint>,
     pins: BTreeMap<String, Pin>,
+    /// The names of the blueprints that came from the `--blueprints` folder.
+    from_dir: BTreeSet<String>,
+    /// The templates compiled so far. Loading compiles nothing: a render compiles
+    /// each template it needs the first time, and every later render of the run
+    /// (`pr` renders twice) reuses it.
+    registry: Mutex<Handlebars<'static>>,
 }
 
 impl Catalog {
     /// The built-in blueprints, with those in `dir` added (a same-named one replaces).
     pub fn load(dir: Option<&Path>) -> Result<Catalog, Error> {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            registry: Mutex::new(helpers::registry()),
+            ..Catalog::default()
+        };
         catalog.add(
             Path::new("<embedded>/blueprints"),
             files::embedded(&EMBEDDED),
@@ -51,13 +64,32 @@ impl Catalog {
             let read = files::on_disk(dir, &|_| true)
                 .map_err(|(path, source)| Error::Read { path, source })?;
             let added = catalog.add(dir, read)?;
-            if added == 0 {
+            if added.is_empty() {
                 return Err(Error::NoBlueprints {
                     dir: dir.to_path_buf(),
                 });
             }
+            catalog.from_dir = added;
         }
         Ok(catalog)
+    }
+
+    /// Whether the blueprint `name` came from the `--blueprints` folder (adding
+    /// a blueprint, or replacing the built-in one of that name).
+    pub fn is_from_dir(&self, name: &str) -> bool {
+        self.from_dir.contains(name)
+    }
+
+    /// The registry templates are compiled into, for the render that holds it.
+    pub(super) fn registry(&self) -> MutexGuard<'_, Handlebars<'static>> {
+        // A panic in another render cannot leave a half-registered template:
+        // registering is one insert.
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many templates (files and targets) have been compiled so far.
+    pub fn compiled_templates(&self) -> usize {
+        self.registry().get_templates().len()
     }
 
     pub fn get(&self, name: &str) -> Option<&Blueprint> {
@@ -72,8 +104,19 @@ impl Catalog {
         &self.pins
     }
 
-    /// Adds the blueprints among `files` (paths relative to `root`); returns how many.
-    fn add(&mut self, root: &Path, files: Vec<InputFile>) -> Result<usize, Error> {
+    /// A catalog of exactly the blueprints in `files`, for tests.
+    #[cfg(test)]
+    pub(super) fn from_files(files: Vec<InputFile>) -> Result<Catalog, Error> {
+        let mut catalog = Catalog {
+            registry: Mutex::new(helpers::registry()),
+            ..Catalog::default()
+        };
+        catalog.add(Path::new("test"), files)?;
+        Ok(catalog)
+    }
+
+    /// Adds the blueprints among `files` (paths relative to `root`); returns their names.
+    fn add(&mut self, root: &Path, files: Vec<InputFile>) -> Result<BTreeSet<String>, Error> {
         let mut diagnostics = Vec::new();
         let mut by_blueprint: BTreeMap<String, Vec<InputFile>> = BTreeMap::new();
         for file in files {
@@ -91,7 +134,7 @@ impl Catalog {
             let name = first.as_os_str().to_string_lossy().into_owned();
             by_blueprint.entry(name).or_default().push(file);
         }
-        let mut added = 0;
+        let mut added = BTreeSet::new();
         for (folder, files) in by_blueprint {
             let Some(manifest) = files
                 .iter()
@@ -101,8 +144,8 @@ impl Catalog {
             };
             match parse_blueprint(root, &folder, manifest, &files) {
                 Ok(blueprint) => {
+                    added.insert(blueprint.name.clone());
                     self.blueprints.insert(blueprint.name.clone(), blueprint);
-                    added += 1;
                 }
                 Err(mut found) => diagnostics.append(&mut found),
             }
@@ -219,7 +262,6 @@ fn parse_blueprint(
         })
         .collect();
     let mut specs = Vec::new();
-    let mut compile_problems = Vec::new();
     for (index, file) in raw.files.value.into_iter().enumerate() {
         let key = format!("files[{index}]");
         if let Some(delivery) = &file.when.delivery
@@ -232,8 +274,10 @@ fn parse_blueprint(
                 "use it with `each: applications` or `each: environment-applications`",
             );
         }
-        let (source_line, target_line) = (line(&file.source), line(&file.target));
+        let source_line = line(&file.source);
         let (source, target) = (file.source.value, file.target.value);
+        // Templates are only looked at here, never compiled: that happens when a
+        // render needs them (see `Catalog::registry`), so `plan` compiles nothing.
         match templates.get(&source) {
             None => {
                 let hint =
@@ -251,49 +295,24 @@ fn parse_blueprint(
                     &hint,
                 );
             }
-            Some(bytes) if source.ends_with(".hbs") => {
-                let source_path = template_prefix.join(&source);
-                match std::str::from_utf8(bytes) {
-                    Err(_) => report(
-                        &format!("{key}.source"),
-                        source_line,
-                        format!("template `{source}` is not UTF-8 text"),
-                        "only text files can be templates; drop the `.hbs` suffix to copy a file as it is",
-                    ),
-                    Ok(template) => {
-                        if let Err(error) = helpers::compile(template) {
-                            compile_problems.push(Diagnostic {
-                                file: root.join(&source_path),
-                                line: error.0,
-                                key: None,
-                                message: error.1,
-                                hint: Some(
-                                    "see blueprints/README.md for the template syntax and helpers"
-                                        .to_string(),
-                                ),
-                            });
-                        }
-                    }
-                }
+            Some(bytes) if source.ends_with(".hbs") && std::str::from_utf8(bytes).is_err() => {
+                report(
+                    &format!("{key}.source"),
+                    source_line,
+                    format!("template `{source}` is not UTF-8 text"),
+                    "only text files can be templates; drop the `.hbs` suffix to copy a file as it is",
+                );
             }
             Some(_) => {}
-        }
-        if let Err(error) = helpers::compile(&target) {
-            report(
-                &format!("{key}.target"),
-                target_line,
-                format!("invalid target template: {}", error.1),
-                "targets are paths with `{{...}}` values",
-            );
         }
         specs.push(FileSpec {
             source,
             target,
             each: file.each,
             when: file.when.into_when(),
+            executable: file.executable,
         });
     }
-    problems.append(&mut compile_problems);
     if !problems.is_empty() {
         return Err(problems);
     }

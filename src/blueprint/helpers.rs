@@ -2,7 +2,7 @@
 
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
-    Renderable, StringOutput, Template,
+    Renderable, StringOutput,
 };
 
 use crate::yaml;
@@ -16,16 +16,6 @@ pub fn registry() -> Handlebars<'static> {
     handlebars.register_helper("yaml", Box::new(yaml_helper));
     handlebars.register_helper("indent", Box::new(IndentHelper));
     handlebars
-}
-
-/// Checks a template's syntax: the line (if known) and the reason on failure.
-pub fn compile(template: &str) -> Result<(), (Option<usize>, String)> {
-    Template::compile(template).map(|_| ()).map_err(|error| {
-        (
-            error.pos().map(|(line, _)| line),
-            error.reason().to_string(),
-        )
-    })
 }
 
 /// `{{yaml value}}`: the value as a YAML scalar that reads back unchanged.
@@ -165,9 +155,73 @@ mod tests {
         );
     }
 
+    /// A Helm chart's Deployment template: Helm's own `{{ }}` must reach the
+    /// file untouched, around levelup's values.
     #[test]
-    fn syntax_errors_carry_their_line() {
-        let (line, _) = compile("ok\n{{#if x}}\nno end").unwrap_err();
-        assert!(line.is_some());
+    fn a_raw_block_passes_helm_templates_through_untouched() {
+        let helm = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include \"app.fullname\" . }}
+  labels:
+    {{- include \"app.labels\" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  template:
+    spec:
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{/* a Helm comment */}}
+";
+        let template = format!(
+            "# chart of {{{{yaml app.name}}}}\n{{{{{{{{raw}}}}}}}}\n{helm}{{{{{{{{/raw}}}}}}}}\n# port {{{{app.port}}}}\n"
+        );
+        assert!(template.starts_with("# chart of {{yaml app.name}}\n{{{{raw}}}}\n"));
+        let data = serde_json::json!({"app": {"name": "shop", "port": 8080}});
+        assert_eq!(
+            render(&template, data).unwrap(),
+            format!("# chart of shop\n{helm}# port 8080\n")
+        );
+    }
+
+    #[test]
+    fn a_backslash_passes_one_expression_through_untouched() {
+        let template = "\
+      - name: Build {{yaml app.name}}
+        run: docker build -t \"${IMAGE}:$\\{{ github.sha }}\" .
+        env:
+          IMAGE: ghcr.io/$\\{{ github.repository }}/{{app.name}}
+          TOKEN: $\\{{ secrets.GITHUB_TOKEN }}
+  labels:
+    \\{{- include \"app.labels\" . | nindent 4 }}
+  replicas: \\{{ .Values.replicaCount }}
+";
+        let data = serde_json::json!({"app": {"name": "shop"}});
+        assert_eq!(
+            render(template, data).unwrap(),
+            "\
+      - name: Build shop
+        run: docker build -t \"${IMAGE}:${{ github.sha }}\" .
+        env:
+          IMAGE: ghcr.io/${{ github.repository }}/shop
+          TOKEN: ${{ secrets.GITHUB_TOKEN }}
+  labels:
+    {{- include \"app.labels\" . | nindent 4 }}
+  replicas: {{ .Values.replicaCount }}
+"
+        );
+    }
+
+    /// Without the escape, `${{ github.sha }}` is a Handlebars expression: in
+    /// strict mode a missing value, an error rather than an empty string.
+    #[test]
+    fn an_unescaped_github_expression_is_an_error_not_an_empty_string() {
+        let error = render("tag: ${{ github.sha }}", serde_json::json!({})).unwrap_err();
+        assert!(error.contains("github.sha"), "{error}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::config::{Config, Delivery, GitOps, PolicyEngine, Provider};
@@ -27,6 +27,8 @@ pub struct FileSpec {
     pub target: String,
     pub each: Option<Each>,
     pub when: When,
+    /// Written with the executable bit (mode 100755 in git).
+    pub executable: bool,
 }
 
 impl FileSpec {
@@ -36,7 +38,7 @@ impl FileSpec {
 }
 
 /// What a file is produced once for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Each {
     Applications,
@@ -147,4 +149,6 @@ pub(super) struct RawFile {
     pub each: Option<Each>,
     #[serde(default)]
     pub when: RawWhen,
+    #[serde(default)]
+    pub executable: bool,
 }

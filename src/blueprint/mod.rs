@@ -1,9 +1,12 @@
 //! Blueprints: manifests and Handlebars templates that render repository files.
 //!
-//! Everything renders to memory; writing is the scaffold module's job.
+//! Everything renders to memory; writing is the scaffold module's job. Templates
+//! are compiled when a render first needs them; `listing` describes the catalog
+//! for `levelup blueprints`.
 
 mod catalog;
 mod helpers;
+mod listing;
 mod manifest;
 pub mod placeholder;
 mod render;
@@ -13,8 +16,9 @@ use std::path::PathBuf;
 /// Rendering produces the change set's input type directly.
 pub use crate::tree::RenderedFile;
 pub use catalog::{Catalog, Pin};
+pub use listing::{CatalogDocument, SCHEMA, SCHEMA_ID};
 pub use manifest::{Blueprint, Each, FileSpec, When};
-pub use render::{Input, RoadmapStep, render};
+pub use render::{Input, RoadmapStep, compile_all, render};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 

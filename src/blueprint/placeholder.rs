@@ -52,6 +52,7 @@ mod tests {
             blueprint: "b".to_string(),
             version: "1.0.0".to_string(),
             content: content.as_bytes().to_vec(),
+            executable: false,
         };
         let rendered: BTreeMap<RepoPath, RenderedFile> = [
             ("a.yaml", file(&format!("url: {REPO_URL}\n"))),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Catalog, Each, Error, helpers};
+use super::{Catalog, Each, Error};
 use crate::config::Config;
 use crate::model::Level;
 use crate::repo_path::RepoPath;
@@ -36,7 +36,7 @@ pub fn render(
     catalog: &Catalog,
     input: &Input<'_>,
 ) -> Result<BTreeMap<RepoPath, RenderedFile>, Error> {
-    let mut registry = helpers::registry();
+    let mut registry = catalog.registry();
     let context = context(catalog, input);
     let mut rendered: BTreeMap<RepoPath, RenderedFile> = BTreeMap::new();
     for name in &input.blueprints {
@@ -58,34 +58,7 @@ pub fn render(
                 line: error.line_no,
                 message: error.reason().to_string(),
             };
-            let template_name = format!("{}/{}", blueprint.name, spec.source);
-            if spec.is_template() && !registry.has_template(&template_name) {
-                let text = blueprint
-                    .templates
-                    .get(&spec.source)
-                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-                    .unwrap_or_default();
-                registry
-                    .register_template_string(&template_name, text)
-                    .map_err(|error| Error::Template {
-                        blueprint: blueprint.name.clone(),
-                        file: format!("templates/{}", spec.source),
-                        line: error.pos().map(|(line, _)| line),
-                        message: error.reason().to_string(),
-                    })?;
-            }
-            // Compiled once per file spec, not once per item.
-            let target_name = format!("{}#target-{spec_index}", blueprint.name);
-            if !registry.has_template(&target_name) {
-                registry
-                    .register_template_string(&target_name, &spec.target)
-                    .map_err(|error| Error::Template {
-                        blueprint: blueprint.name.clone(),
-                        file: format!("blueprint.yaml (the target of `{}`)", spec.source),
-                        line: None,
-                        message: error.reason().to_string(),
-                    })?;
-            }
+            let (template_name, target_name) = compile(&mut registry, blueprint, spec_index, spec)?;
             for item in items(&context, spec.each)
                 .into_iter()
                 .filter(|item| spec.when.holds_for_item(item))
@@ -139,6 +112,7 @@ pub fn render(
                         blueprint: blueprint.name.clone(),
                         version: blueprint.version.clone(),
                         content,
+                        executable: spec.executable,
                     },
                 );
             }
@@ -146,6 +120,61 @@ pub fn render(
     }
     check_file_folder_clashes(&rendered)?;
     Ok(rendered)
+}
+
+/// Compiles every template of every blueprint in `catalog` (files and targets),
+/// whatever the platform: `content check` reports a syntax error before any
+/// render meets it. Returns how many templates the catalog has compiled.
+pub fn compile_all(catalog: &Catalog) -> Result<usize, Error> {
+    let mut registry = catalog.registry();
+    for name in catalog.names() {
+        let Some(blueprint) = catalog.get(name) else {
+            continue;
+        };
+        for (spec_index, spec) in blueprint.files.iter().enumerate() {
+            compile(&mut registry, blueprint, spec_index, spec)?;
+        }
+    }
+    Ok(registry.get_templates().len())
+}
+
+/// Compiles one file's template and its target into `registry`, unless they
+/// are there already; returns their names in it.
+fn compile(
+    registry: &mut handlebars::Handlebars<'static>,
+    blueprint: &super::Blueprint,
+    spec_index: usize,
+    spec: &super::FileSpec,
+) -> Result<(String, String), Error> {
+    let template_name = format!("{}/{}", blueprint.name, spec.source);
+    if spec.is_template() && !registry.has_template(&template_name) {
+        let text = blueprint
+            .templates
+            .get(&spec.source)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default();
+        registry
+            .register_template_string(&template_name, text)
+            .map_err(|error| Error::Template {
+                blueprint: blueprint.name.clone(),
+                file: format!("templates/{}", spec.source),
+                line: error.pos().map(|(line, _)| line),
+                message: error.reason().to_string(),
+            })?;
+    }
+    // Compiled once per file spec, not once per item.
+    let target_name = format!("{}#target-{spec_index}", blueprint.name);
+    if !registry.has_template(&target_name) {
+        registry
+            .register_template_string(&target_name, &spec.target)
+            .map_err(|error| Error::Template {
+                blueprint: blueprint.name.clone(),
+                file: format!("blueprint.yaml (the target of `{}`)", spec.source),
+                line: None,
+                message: error.reason().to_string(),
+            })?;
+    }
+    Ok((template_name, target_name))
 }
 
 /// A path that is a file for one blueprint and a folder for another cannot exist.
@@ -263,4 +292,126 @@ fn item_context<const N: usize>(
         item.insert(name.to_string(), value);
     }
     Value::Object(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config::{GitOps, PolicyEngine, Provider};
+    use crate::files::InputFile;
+
+    fn file(path: &str, text: &str) -> InputFile {
+        InputFile {
+            path: PathBuf::from(path),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    /// `demo` renders two templates and copies one file; `argocd-only` and
+    /// `unused` have templates that do not compile.
+    fn catalog() -> Catalog {
+        Catalog::from_files(vec![
+            file(
+                "demo/blueprint.yaml",
+                "name: demo\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: a.md.hbs, target: a.md}\n  - {source: b.md.hbs, target: \"{{app.name}}/b.md\", each: applications}\n  - {source: c.sh, target: c.sh, executable: true}\n",
+            ),
+            file("demo/templates/a.md.hbs", "# {{platform.name}}\n"),
+            file("demo/templates/b.md.hbs", "{{app.name}} on {{app.port}}\n"),
+            file("demo/templates/c.sh", "#!/bin/sh\n"),
+            file(
+                "argocd-only/blueprint.yaml",
+                "name: argocd-only\ndescription: d\nversion: 1.0.0\nwhen: {gitops: argocd}\nfiles:\n  - {source: x.hbs, target: x}\n",
+            ),
+            file("argocd-only/templates/x.hbs", "{{#if broken}}\n"),
+            file(
+                "unused/blueprint.yaml",
+                "name: unused\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: y.hbs, target: y}\n",
+            ),
+            file("unused/templates/y.hbs", "fine\n\n{{/if}}\n"),
+        ])
+        .expect("the manifests are valid: templates are not compiled yet")
+    }
+
+    fn config() -> Config {
+        let text = crate::config::default_file(
+            "demo",
+            GitOps::from_name("flux").expect("flux"),
+            PolicyEngine::from_name("kyverno").expect("kyverno"),
+            Provider::from_name("docker").expect("docker"),
+            &[],
+        );
+        crate::config::parse(std::path::Path::new("levelup.yaml"), &text).expect("valid")
+    }
+
+    fn input<'a>(config: &'a Config, blueprints: &[&str]) -> Input<'a> {
+        Input {
+            config,
+            level: Level::new(1).expect("level 1"),
+            blueprints: blueprints.iter().map(ToString::to_string).collect(),
+            roadmap: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_templates_a_render_needs_are_compiled_and_each_once() {
+        let catalog = catalog();
+        assert_eq!(catalog.compiled_templates(), 0, "loading compiles nothing");
+        let config = config();
+        let input = input(&config, &["demo", "argocd-only"]);
+        let first = render(&catalog, &input).expect("renders: argocd-only does not apply");
+        // demo's two templates and three targets; nothing of argocd-only.
+        assert_eq!(catalog.compiled_templates(), 5);
+        let second = render(&catalog, &input).expect("renders again");
+        assert_eq!(
+            catalog.compiled_templates(),
+            5,
+            "the second render compiles nothing"
+        );
+        assert_eq!(first, second);
+        let paths: Vec<&str> = first.keys().map(RepoPath::as_str).collect();
+        assert_eq!(paths.len(), 2 + config.applications.len());
+        let script = first
+            .get(&RepoPath::new("c.sh").expect("valid"))
+            .expect("copied");
+        assert!(script.executable);
+        assert_eq!(script.content, b"#!/bin/sh\n");
+        assert!(!first[&RepoPath::new("a.md").expect("valid")].executable);
+    }
+
+    #[test]
+    fn a_template_that_does_not_compile_is_named_when_a_render_needs_it() {
+        let catalog = catalog();
+        let config = config();
+        let error = render(&catalog, &input(&config, &["demo", "unused"])).expect_err("y.hbs");
+        let Error::Template {
+            blueprint,
+            file,
+            line,
+            message,
+        } = &error
+        else {
+            panic!("{error}");
+        };
+        assert_eq!(
+            (blueprint.as_str(), file.as_str()),
+            ("unused", "templates/y.hbs")
+        );
+        assert_eq!(*line, Some(3));
+        assert!(
+            message.starts_with("invalid handlebars syntax"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn compile_all_finds_a_template_no_render_for_this_platform_needs() {
+        let catalog = catalog();
+        let error = compile_all(&catalog).expect_err("two templates do not compile");
+        assert!(
+            matches!(&error, Error::Template { blueprint, .. } if blueprint == "argocd-only"),
+            "{error}"
+        );
+    }
 }

@@ -12,7 +12,9 @@ Examples:
   levelup plan --from operate --to adapt --format json
   levelup plan --from technology=3,process=2,policy=2 --to 4 --dimension policy
   levelup content check
-  levelup content check ./my-pack";
+  levelup content check ./my-pack
+  levelup blueprints list
+  levelup blueprints show app-kustomize --format json";
 
 /// GitOps-native roadmap generator for the CNCF Cloud Native Maturity Model.
 ///
@@ -58,6 +60,9 @@ pub enum Command {
     /// Work with content packs
     #[command(subcommand)]
     Content(ContentCommand),
+    /// Show the blueprints: which steps use them, their conditions, the files they write
+    #[command(subcommand)]
+    Blueprints(BlueprintsCommand),
     /// Work with levelup.yaml
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -207,6 +212,7 @@ up to the target level and compares them with the repository and its lock:
   updated       you had not edited it; the blueprint's output changed
   merged        you edited it and the blueprint changed: merged cleanly
   conflict      overlapping edits: conflict markers are written for you to resolve
+  conflict (binary)  a binary file you edited changed: yours stays, levelup's is named
   kept deleted  you deleted it: it stays deleted
   removed       no longer generated and never edited: removed
   kept          no longer generated but edited by you: left in place
@@ -318,6 +324,36 @@ pub struct PlanArgs {
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
 }
+
+#[derive(Debug, Subcommand)]
+pub enum BlueprintsCommand {
+    /// List every blueprint (built in and from --blueprints), with the steps that name it
+    #[command(after_help = BLUEPRINTS_HELP)]
+    List {
+        /// Output: text, or json (the schema `levelup.blueprints/v1`)
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        format: String,
+    },
+    /// Show one blueprint: its conditions, the steps that name it and every file it writes
+    #[command(after_help = BLUEPRINTS_HELP)]
+    Show {
+        /// The blueprint's name
+        name: String,
+
+        /// Output: text, or json (the schema `levelup.blueprints/v1`)
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        format: String,
+    },
+}
+
+const BLUEPRINTS_HELP: &str = "\
+The steps are those of the content pack (--content) that name the blueprint; --blueprints
+adds blueprints or replaces built-in ones by name. Nothing is rendered or compiled.
+
+Examples:
+  levelup blueprints list
+  levelup blueprints show app-kustomize
+  levelup --blueprints ./my-blueprints blueprints list --format json";
 
 #[derive(Debug, Subcommand)]
 pub enum ContentCommand {

@@ -161,6 +161,10 @@ impl Error {
                 "move any file in `{}` back where it belongs (`N.old` is an original, `N.new` levelup's version), delete the folder, then run levelup again",
                 staging.display()
             )),
+            Error::Blueprint(blueprint::Error::Template { .. })
+            | Error::Scaffold(scaffold::Error::Blueprint(blueprint::Error::Template { .. })) => Some(
+                "see blueprints/README.md for the template syntax; to write `{{` as it is (Helm, GitHub Actions), write `\\{{` or put the text in `{{{{raw}}}}`…`{{{{/raw}}}}`".to_string(),
+            ),
             Error::Scaffold(scaffold::Error::Tree(tree::Error::Lock(_))) => Some(
                 "restore `.levelup/lock.yaml` from git (`git checkout -- .levelup/lock.yaml`)".to_string(),
             ),

@@ -2,6 +2,7 @@
 //! it shows goes through the [`Printer`].
 
 mod args;
+mod blueprints;
 mod error;
 mod github;
 mod printer;
@@ -14,7 +15,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{
-    ApplyArgs, Args, Command, ConfigCommand, ContentCommand, InitArgs, IssuesArgs, PlanArgs, PrArgs,
+    ApplyArgs, Args, BlueprintsCommand, Command, ConfigCommand, ContentCommand, InitArgs,
+    IssuesArgs, PlanArgs, PrArgs,
 };
 pub use error::{Error, Exit};
 pub use printer::Printer;
@@ -95,6 +97,10 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
             let inputs = Inputs::load(args, content_dir.as_deref())?;
             github::issues(&inputs.pack, &inputs.catalog, issues_args, printer)
         }
+        Command::Blueprints(blueprints_command) => {
+            let inputs = Inputs::load(args, content_dir.as_deref())?;
+            blueprints::run(&inputs.pack, &inputs.catalog, blueprints_command, printer)
+        }
         Command::Config(ConfigCommand::Schema) => {
             printer.data(crate::config::SCHEMA)?;
             Ok(Exit::Done)
@@ -102,6 +108,8 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
         Command::Content(ContentCommand::Check { dir }) => {
             let dir = dir.as_deref().or(content_dir.as_deref());
             let catalog = Catalog::load(args.blueprints.as_deref())?;
+            // Loading compiles no template; the check compiles every one.
+            crate::blueprint::compile_all(&catalog)?;
             let names: BTreeSet<String> = catalog.names().map(String::from).collect();
             let (pack, locations) = content::load_located_from(dir, Some(&names))?;
             let unsatisfied = crate::scaffold::unsatisfied_evidence(&pack, &catalog)?;

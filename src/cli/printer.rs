@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
 use crate::progress::Reporter;
-use crate::tree::ChangeSet;
+use crate::tree::{ChangeSet, is_binary};
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
@@ -221,7 +221,9 @@ pub(super) fn write_data(text: &str) -> Result<(), Error> {
     }
 }
 
-/// The unified diff with styles; anstream drops them where colour is off.
+/// The unified diff with styles; anstream drops them where colour is off. A
+/// change of mode is shown as git shows it (`old mode` / `new mode`, or `new
+/// file mode` for a new executable file), and a binary file by one line.
 fn styled_diff(changes: &ChangeSet) -> String {
     let mut out = String::new();
     for change in changes
@@ -229,29 +231,50 @@ fn styled_diff(changes: &ChangeSet) -> String {
         .iter()
         .filter(|change| change.action.changes_file())
     {
-        let before = change
-            .before
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let after = change
-            .after
-            .as_deref()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
         let path = change.path.as_str();
+        let mode_lines = match (&change.before, &change.after) {
+            (Some(before), Some(after)) if before.executable != after.executable => Some(format!(
+                "old mode {}\nnew mode {}\n",
+                before.git_mode(),
+                after.git_mode()
+            )),
+            (None, Some(after)) if after.executable => {
+                Some(format!("new file mode {}\n", after.git_mode()))
+            }
+            (Some(before), None) if before.executable => {
+                Some(format!("deleted file mode {}\n", before.git_mode()))
+            }
+            _ => None,
+        };
+        let before = change.before.as_ref().map(|file| file.bytes.as_slice());
+        let after = change.after.as_ref().map(|file| file.bytes.as_slice());
+        let same_bytes = before.is_some() && before == after;
+        if let Some(lines) = &mode_lines {
+            out.push_str(&format!("diff --git a/{path} b/{path}\n{lines}"));
+        }
+        if same_bytes {
+            continue; // only the mode changed
+        }
+        let original = if before.is_some() {
+            format!("a/{path}")
+        } else {
+            "/dev/null".to_string()
+        };
+        let modified = if after.is_some() {
+            format!("b/{path}")
+        } else {
+            "/dev/null".to_string()
+        };
+        if before.is_some_and(is_binary) || after.is_some_and(is_binary) {
+            out.push_str(&format!("Binary files {original} and {modified} differ\n"));
+            continue;
+        }
+        let before = before.map(String::from_utf8_lossy).unwrap_or_default();
+        let after = after.map(String::from_utf8_lossy).unwrap_or_default();
         let mut options = diffy::DiffOptions::new();
         options
-            .set_original_filename(if change.before.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_string()
-            })
-            .set_modified_filename(if change.after.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_string()
-            });
+            .set_original_filename(original)
+            .set_modified_filename(modified);
         let patch = options.create_patch(&before, &after).to_string();
         for line in patch.lines() {
             let style = match line.as_bytes().first() {
@@ -276,7 +299,7 @@ fn styled_diff(changes: &ChangeSet) -> String {
 mod tests {
     use super::*;
     use crate::repo_path::RepoPath;
-    use crate::tree::{Lock, MemoryTree, RenderedFile};
+    use crate::tree::{FileContent, Lock, MemoryTree, RenderedFile};
 
     #[test]
     fn text_from_outside_loses_its_control_characters() {
@@ -291,13 +314,15 @@ mod tests {
     fn the_diff_styles_added_removed_and_hunk_lines_only() {
         let mut tree = MemoryTree::default();
         let path = RepoPath::new("a.txt").expect("valid");
-        tree.files.insert(path.clone(), b"old\nsame\n".to_vec());
+        tree.files
+            .insert(path.clone(), FileContent::regular(b"old\nsame\n".to_vec()));
         let rendered = std::collections::BTreeMap::from([(
             path,
             RenderedFile {
                 blueprint: "b".to_string(),
                 version: "1.0.0".to_string(),
                 content: b"new\nsame\n".to_vec(),
+                executable: false,
             },
         )]);
         let changes = ChangeSet::compute(
@@ -323,5 +348,80 @@ mod tests {
             "{diff:?}"
         );
         assert!(diff.contains("--- a/a.txt\n+++ b/a.txt\n"), "{diff:?}");
+    }
+
+    /// The plain diff of `rendered` against `tree`, forced (no lock, no merge).
+    fn plain_diff(tree: &MemoryTree, rendered: &[(&str, &[u8], bool)]) -> String {
+        let rendered = rendered
+            .iter()
+            .map(|(path, bytes, executable)| {
+                (
+                    RepoPath::new(path).expect("valid"),
+                    RenderedFile {
+                        blueprint: "b".to_string(),
+                        version: "1.0.0".to_string(),
+                        content: bytes.to_vec(),
+                        executable: *executable,
+                    },
+                )
+            })
+            .collect();
+        let changes = ChangeSet::compute(
+            tree,
+            None,
+            &rendered,
+            Lock::new(1, Default::default()),
+            true,
+        )
+        .expect("computes");
+        anstream::adapter::strip_str(&styled_diff(&changes)).to_string()
+    }
+
+    #[test]
+    fn mode_changes_are_shown_as_git_shows_them() {
+        let mut tree = MemoryTree::default();
+        tree.files.insert(
+            RepoPath::new("run.sh").expect("valid"),
+            FileContent::regular(b"#!/bin/sh\n".to_vec()),
+        );
+        tree.files.insert(
+            RepoPath::new("edit.sh").expect("valid"),
+            FileContent::regular(b"#!/bin/sh\nold\n".to_vec()),
+        );
+        assert_eq!(
+            plain_diff(
+                &tree,
+                &[
+                    ("edit.sh", b"#!/bin/sh\nnew\n", true),
+                    ("new.sh", b"echo\n", true),
+                    ("run.sh", b"#!/bin/sh\n", true),
+                ]
+            ),
+            "diff --git a/edit.sh b/edit.sh\nold mode 100644\nnew mode 100755\n\
+             --- a/edit.sh\n+++ b/edit.sh\n@@ -1,2 +1,2 @@\n #!/bin/sh\n-old\n+new\n\
+             diff --git a/new.sh b/new.sh\nnew file mode 100755\n\
+             --- /dev/null\n+++ b/new.sh\n@@ -0,0 +1 @@\n+echo\n\
+             diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
+        );
+    }
+
+    #[test]
+    fn binary_files_are_named_not_printed() {
+        let mut tree = MemoryTree::default();
+        tree.files.insert(
+            RepoPath::new("logo.png").expect("valid"),
+            FileContent::regular(b"\x89PNG\r\n\x1a\n\0\0old".to_vec()),
+        );
+        assert_eq!(
+            plain_diff(
+                &tree,
+                &[
+                    ("logo.png", b"\x89PNG\r\n\x1a\n\0\0new", false),
+                    ("new.png", b"\x89PNG\r\n\x1a\n\0\0", false),
+                ]
+            ),
+            "Binary files a/logo.png and b/logo.png differ\n\
+             Binary files /dev/null and b/new.png differ\n"
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::model::{Level, Pack};
 use crate::repo_path::RepoPath;
 use crate::scaffold::{self, ApplyRequest, InitRequest};
 use crate::suggest;
-use crate::tree::{Action, ChangeSet};
+use crate::tree::{Action, ChangeSet, Lock, git_mode};
 
 pub fn init(
     pack: &Pack,
@@ -144,9 +144,17 @@ pub fn apply(
     }
     printer.data(&summary(changes, level))?;
     if outcome.has_conflicts() {
-        printer.hint(
-            "resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit",
-        );
+        let actions: Vec<Action> = changes.changes.iter().map(|change| change.action).collect();
+        if actions.contains(&Action::Conflict) {
+            printer.hint(
+                "resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs: yours, then levelup's) and commit",
+            );
+        }
+        if actions.contains(&Action::BinaryConflict) {
+            printer.hint(
+                "binary files are never merged: keep yours and commit it, or copy levelup's version over it",
+            );
+        }
         return Ok(Exit::Conflicts);
     }
     Ok(Exit::Done)
@@ -225,12 +233,39 @@ fn parse_app(text: &str) -> Result<Application, Error> {
 }
 
 /// One line per file that changes or needs the user's attention, then the counts.
+/// A change of mode is named on its file's line; a binary conflict says where
+/// levelup's version is.
 fn summary(changes: &ChangeSet, level: Level) -> String {
     let mut out = String::new();
     for change in &changes.changes {
-        if change.action != Action::Unchanged {
-            out.push_str(&format!("{:<13} {}\n", change.action.label(), change.path));
+        if change.action == Action::Unchanged {
+            continue;
         }
+        let note = match (change.action, change.mode_change(), &change.after) {
+            (Action::BinaryConflict, _, _) => changes
+                .lock
+                .files
+                .get(change.path.as_str())
+                .map(|entry| {
+                    format!(
+                        " (yours is kept; levelup's version is {})",
+                        Lock::base_path(&entry.sha256)
+                    )
+                })
+                .unwrap_or_default(),
+            (_, Some((before, after)), _) => {
+                format!(" (mode {} → {})", git_mode(before), git_mode(after))
+            }
+            (Action::Create, None, Some(after)) if after.executable => {
+                format!(" (mode {})", after.git_mode())
+            }
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<13} {}{note}\n",
+            change.action.label(),
+            change.path
+        ));
     }
     let counts: Vec<String> = changes
         .counts()

@@ -253,16 +253,20 @@ pub fn tree_with(
         let path = operation.path.as_str();
         match &operation.content {
             Some(content) => {
-                let blob = repository.blob(content).map_err(error)?;
+                let blob = repository.blob(&content.bytes).map_err(error)?;
                 let entry = IndexEntry {
                     ctime: IndexTime::new(0, 0),
                     mtime: IndexTime::new(0, 0),
                     dev: 0,
                     ino: 0,
-                    mode: 0o100_644,
+                    mode: if content.executable {
+                        0o100_755
+                    } else {
+                        0o100_644
+                    },
                     uid: 0,
                     gid: 0,
-                    file_size: u32::try_from(content.len()).unwrap_or(u32::MAX),
+                    file_size: u32::try_from(content.bytes.len()).unwrap_or(u32::MAX),
                     id: blob,
                     flags: u16::try_from(path.len()).unwrap_or(0x0fff).min(0x0fff),
                     flags_extended: 0,

@@ -31,7 +31,7 @@ impl<'r> CommitTree<'r> {
 }
 
 impl Tree for CommitTree<'_> {
-    fn read(&self, path: &RepoPath) -> Result<Option<Vec<u8>>, tree::Error> {
+    fn read_file(&self, path: &RepoPath) -> Result<Option<tree::FileContent>, tree::Error> {
         let entry = match self.tree.get_path(Path::new(path.as_str())) {
             Ok(entry) => entry,
             Err(error) if error.code() == ErrorCode::NotFound => return Ok(None),
@@ -41,7 +41,10 @@ impl Tree for CommitTree<'_> {
             .to_object(self.repository)
             .map_err(|error| tree_error(path, &error))?;
         match object.into_blob() {
-            Ok(blob) => Ok(Some(blob.content().to_vec())),
+            Ok(blob) => Ok(Some(tree::FileContent {
+                bytes: blob.content().to_vec(),
+                executable: entry.filemode() == 0o100_755,
+            })),
             Err(_) => Ok(None), // a folder where a file would be: no such file
         }
     }

@@ -110,10 +110,8 @@ pub async fn run(request: &Request<'_>, progress: &dyn Reporter) -> Result<PrOut
     let changes = scaffold::prepare(&base_tree, pack, catalog, config, to, false)?;
     if changes.has_conflicts() {
         let paths = changes
-            .changes
-            .iter()
-            .filter(|change| change.action == Action::Conflict)
-            .map(|change| change.path.to_string())
+            .conflicted_paths()
+            .map(ToString::to_string)
             .collect();
         return Err(Error::BranchConflicts { branch, paths });
     }

@@ -11,7 +11,7 @@ use crate::git;
 use crate::model::{Level, Pack};
 use crate::progress::Reporter;
 use crate::repo_path::RepoPath;
-use crate::tree::{self, Action, Operation, WorkTree};
+use crate::tree::{self, Action, FileContent, Operation, WorkTree};
 
 /// A new platform repository, with every choice already resolved.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ pub fn init(
     }
     let mut operations = vec![Operation {
         path: RepoPath::constant(config::FILE_NAME),
-        content: Some(text.into_bytes()),
+        content: Some(FileContent::regular(text.into_bytes())),
     }];
     operations.extend(changes.operations());
     let written: Vec<String> = operations

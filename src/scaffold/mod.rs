@@ -95,8 +95,8 @@ pub fn placeholders(changes: &ChangeSet) -> Vec<RepoPath> {
         .filter(|change| {
             change
                 .after
-                .as_deref()
-                .is_some_and(blueprint::placeholder::holds_marker)
+                .as_ref()
+                .is_some_and(|after| blueprint::placeholder::holds_marker(&after.bytes))
         })
         .map(|change| change.path.clone())
         .collect()

@@ -1,7 +1,8 @@
 //! The lock: what levelup generated, so an update can merge instead of overwrite.
 //!
 //! `.levelup/lock.yaml` records the level reached and, per generated file, the
-//! blueprint and version that wrote it and the SHA-256 of what was written. The
+//! blueprint and version that wrote it, the SHA-256 of what was written and
+//! whether it was written executable. The
 //! text itself is kept content-addressed under `.levelup/base/<sha256>`: it is the
 //! base of the next three-way merge, so an update never re-renders an old
 //! blueprint version.
@@ -17,8 +18,9 @@ use crate::diagnostic::Diagnostic;
 use crate::repo_path::RepoPath;
 use crate::yaml::{self, Docs};
 
-/// The lock format this levelup writes, and the newest it reads.
-const FORMAT: u32 = 1;
+/// The lock format this levelup writes, and the newest it reads. Format 2 added
+/// `executable` to the files.
+const FORMAT: u32 = 2;
 
 /// The highest level a lock may record; 0 is "nothing scaffolded yet".
 const MAX_LEVEL: i64 = 5;
@@ -42,6 +44,10 @@ pub struct LockEntry {
     pub version: String,
     /// SHA-256 of the text levelup wrote; the base text is stored under this name.
     pub sha256: String,
+    /// Whether levelup wrote it executable: the base of the mode, as `sha256`
+    /// is the base of the content. Written only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub executable: bool,
 }
 
 /// Only the `format` key, read before anything else: it decides how the rest is read.
@@ -50,19 +56,32 @@ struct FormatOnly {
     format: Spanned<u32>,
 }
 
-/// Format 1 as written on disk, with the position of every value that is checked.
+/// The lock as written on disk, with the position of every value that is checked;
+/// `Entry` is the shape of one file in the format being read.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LockV1 {
+struct RawLock<Entry> {
     #[serde(rename = "format")]
     _format: u32,
     level: Spanned<i64>,
     // Keys stay plain strings so that an error inside names them (`files.a.yaml`);
     // a problem with a key is placed at the line of its value.
     dimensions: BTreeMap<String, Spanned<i64>>,
-    files: BTreeMap<String, Spanned<EntryV1>>,
+    files: BTreeMap<String, Spanned<Entry>>,
 }
 
+/// A file in format 2 (the current one).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryV2 {
+    blueprint: String,
+    version: String,
+    sha256: Spanned<String>,
+    #[serde(default)]
+    executable: bool,
+}
+
+/// A file in format 1, which knew no modes: every file was written 100644.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryV1 {
@@ -71,14 +90,28 @@ struct EntryV1 {
     sha256: Spanned<String>,
 }
 
+impl From<EntryV1> for EntryV2 {
+    fn from(entry: EntryV1) -> EntryV2 {
+        EntryV2 {
+            blueprint: entry.blueprint,
+            version: entry.version,
+            sha256: entry.sha256,
+            executable: false,
+        }
+    }
+}
+
 /// Reads the text of an older lock format into the current [`Lock`].
 type Migration = fn(&Path, &str) -> Result<Lock, Diagnostic>;
 
 /// Every older format levelup wrote, with the function that migrates it. Adding
-/// a format (file modes, say) is: bump [`FORMAT`], keep the old format's struct
-/// and its reading here as one entry, and test that an old lock migrates.
-/// Format 1 is the first, so there is none yet.
-const MIGRATIONS: &[(u32, Migration)] = &[];
+/// a format is: bump [`FORMAT`], keep the old format's struct and its reading
+/// here as one entry, and test that an old lock migrates.
+///
+/// A migrated lock is the current [`Lock`]: it is written in the current format
+/// the next time levelup writes anything, and not before (a run with nothing to
+/// change writes nothing, and a teammate's older levelup still reads it).
+const MIGRATIONS: &[(u32, Migration)] = &[(1, parse_v1)];
 
 impl Lock {
     pub fn new(level: u8, dimensions: BTreeMap<String, u8>) -> Lock {
@@ -111,7 +144,7 @@ impl Lock {
         let format: FormatOnly = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
         let version = format.format.value;
         if version == FORMAT {
-            return parse_v1(file, text);
+            return parse_v2(file, text);
         }
         if let Some((_, migrate)) = MIGRATIONS.iter().find(|(old, _)| *old == version) {
             return migrate(file, text);
@@ -152,8 +185,48 @@ fn line_of<T>(value: &Spanned<T>) -> usize {
     usize::try_from(value.referenced.line()).unwrap_or(0)
 }
 
+/// Format 1: as format 2, with no file executable.
 fn parse_v1(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
-    let raw: LockV1 = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
+    let raw: RawLock<EntryV1> = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
+    let files = raw
+        .files
+        .into_iter()
+        .map(|(path, entry)| {
+            let Spanned {
+                value,
+                referenced,
+                defined,
+            } = entry;
+            (
+                path,
+                Spanned {
+                    value: EntryV2::from(value),
+                    referenced,
+                    defined,
+                },
+            )
+        })
+        .collect();
+    check(
+        file,
+        RawLock {
+            _format: raw._format,
+            level: raw.level,
+            dimensions: raw.dimensions,
+            files,
+        },
+    )
+}
+
+fn parse_v2(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
+    check(
+        file,
+        yaml::parse(file.to_path_buf(), text, Docs::Generated)?,
+    )
+}
+
+/// Checks every level, path and hash of a lock read in the current shape.
+fn check(file: &Path, raw: RawLock<EntryV2>) -> Result<Lock, Diagnostic> {
     let problem = |key: String, line: usize, message: String| Diagnostic {
         file: file.to_path_buf(),
         line: Some(line).filter(|line| *line > 0),
@@ -202,6 +275,7 @@ fn parse_v1(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
                 blueprint: entry.blueprint,
                 version: entry.version,
                 sha256: entry.sha256.value,
+                executable: entry.executable,
             },
         );
     }
@@ -242,6 +316,7 @@ mod tests {
                 blueprint: "app".to_string(),
                 version: "1.0.0".to_string(),
                 sha256: sha256_hex(b"x"),
+                executable: false,
             },
         );
         let parsed = Lock::parse(Path::new("lock.yaml"), &lock.to_text()).expect("parses");
@@ -257,6 +332,7 @@ mod tests {
                 blueprint: "x".to_string(),
                 version: "1.0.0".to_string(),
                 sha256: "../../../victim.txt".to_string(),
+                executable: false,
             },
         );
         let error = Lock::parse(Path::new("lock.yaml"), &lock.to_text()).expect_err("rejected");
@@ -272,6 +348,7 @@ mod tests {
                     blueprint: "x".to_string(),
                     version: "1.0.0".to_string(),
                     sha256: sha256_hex(b"x"),
+                    executable: false,
                 },
             );
             assert!(
@@ -290,6 +367,7 @@ mod tests {
                 blueprint: "app".to_string(),
                 version: "1.0.0".to_string(),
                 sha256: sha256_hex(b"x"),
+                executable: false,
             },
         );
         let text = lock.to_text();
@@ -374,33 +452,123 @@ mod tests {
 
     #[test]
     fn a_newer_format_is_refused_by_name() {
-        let text = edited("format: 1", "format: 2");
+        let text = edited("format: 2", "format: 3");
         let error = rejected(&text);
         assert_eq!(error.key.as_deref(), Some("format"));
         assert_eq!(
             error.message,
-            "lock format `2` was written by a newer levelup"
+            "lock format `3` was written by a newer levelup"
         );
         assert_eq!(
             error.hint.as_deref(),
-            Some("this levelup reads lock formats up to `1`; upgrade levelup")
+            Some("this levelup reads lock formats up to `2`; upgrade levelup")
         );
-        assert_eq!(error.line, line(&text, "format: 2"));
+        assert_eq!(error.line, line(&text, "format: 3"));
         // A newer format may have keys this levelup does not know: the format
         // is reported, not the first unknown key.
-        let error = rejected(&edited("format: 1", "format: 7\nmodes: {}"));
+        let error = rejected(&edited("format: 2", "format: 7\nmodes: {}"));
         assert_eq!(
             error.message,
             "lock format `7` was written by a newer levelup"
         );
-        let error = rejected(&edited("format: 1", "format: 0"));
+        let error = rejected(&edited("format: 2", "format: 0"));
         assert_eq!(error.message, "unknown lock format `0`");
     }
 
     #[test]
     fn a_lock_without_format_is_an_error() {
-        let error = rejected(&edited("format: 1\n", ""));
+        let error = rejected(&edited("format: 2\n", ""));
         assert_eq!(error.message, "missing field `format`");
+    }
+
+    #[test]
+    fn the_executable_bit_round_trips_and_is_written_only_when_set() {
+        let mut lock = Lock::new(1, BTreeMap::new());
+        for (path, executable) in [("run.sh", true), ("notes.md", false)] {
+            lock.files.insert(
+                path.to_string(),
+                LockEntry {
+                    blueprint: "scripts".to_string(),
+                    version: "1.0.0".to_string(),
+                    sha256: sha256_hex(path.as_bytes()),
+                    executable,
+                },
+            );
+        }
+        let text = lock.to_text();
+        assert_eq!(text.matches("executable: true").count(), 1, "{text}");
+        assert!(!text.contains("executable: false"), "{text}");
+        assert_eq!(Lock::parse(Path::new("lock.yaml"), &text), Ok(lock));
+    }
+
+    /// A lock exactly as levelup 0.1 (format 1) wrote it.
+    const FORMAT_1: &str = r#"# Written by levelup: what it generated, so updates can merge your edits.
+# Do not edit by hand; commit it with the files.
+format: 1
+level: 1
+dimensions:
+  process: 1
+  technology: 1
+files:
+  README.md:
+    blueprint: repository
+    version: "1.0.0"
+    sha256: 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
+  apps/base/shop/deployment.yaml:
+    blueprint: app-kustomize
+    version: "1.2.0"
+    sha256: 486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7
+"#;
+
+    #[test]
+    fn a_format_1_lock_migrates_to_the_current_format() {
+        let lock = Lock::parse(Path::new("lock.yaml"), FORMAT_1).expect("format 1 reads");
+        assert_eq!(lock.format, FORMAT);
+        assert_eq!(lock.level, 1);
+        assert_eq!(
+            lock.dimensions,
+            BTreeMap::from([("process".to_string(), 1), ("technology".to_string(), 1)])
+        );
+        assert_eq!(
+            lock.files.get("README.md"),
+            Some(&LockEntry {
+                blueprint: "repository".to_string(),
+                version: "1.0.0".to_string(),
+                sha256: sha256_hex(b"hello"),
+                executable: false,
+            })
+        );
+        assert_eq!(lock.files.len(), 2);
+        assert!(lock.files.values().all(|entry| !entry.executable));
+        // Rewritten, it is a format 2 lock with the same content, read back unchanged.
+        let rewritten = lock.to_text();
+        assert_eq!(
+            rewritten,
+            FORMAT_1.replace("format: 1", "format: 2"),
+            "only the format changes"
+        );
+        assert_eq!(Lock::parse(Path::new("lock.yaml"), &rewritten), Ok(lock));
+    }
+
+    #[test]
+    fn format_1_knows_no_executable_key_and_is_checked_like_format_2() {
+        let text = FORMAT_1.replacen(
+            "version: \"1.0.0\"\n",
+            "version: \"1.0.0\"\n    executable: true\n",
+            1,
+        );
+        let error = rejected(&text);
+        assert!(
+            error.message.starts_with("unknown field `executable`"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.key.as_deref(), Some("files.README.md"));
+        let error = rejected(&FORMAT_1.replacen("level: 1", "level: 8", 1));
+        assert_eq!(error.message, "level `8` is outside 0–5");
+        assert_eq!(error.line, Some(4));
+        let error = rejected(&FORMAT_1.replacen("sha256: 2cf", "sha256: ../2cf", 1));
+        assert_eq!(error.key.as_deref(), Some("files.README.md.sha256"));
     }
 
     #[test]

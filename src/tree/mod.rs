@@ -1,10 +1,11 @@
 //! A repository's files and how levelup changes them, independent of blueprints,
 //! levels and git: the trees a change set is read from, the change set itself
 //! (against the lock and its base texts), the transactional writer, and the
-//! content hash. It knows nothing of blueprints, scaffolding, git or GitHub;
+//! content hash, file modes and the text/binary distinction. It knows nothing of blueprints, scaffolding, git or GitHub;
 //! those build on it.
 
 mod changeset;
+mod content;
 mod error;
 mod guard;
 mod lock;
@@ -14,6 +15,7 @@ mod writer;
 use std::path::PathBuf;
 
 pub use changeset::{Action, Change, ChangeSet, Operation, RenderedFile};
+pub use content::{FileContent, git_mode, is_binary};
 pub use error::Error;
 pub use guard::Guard;
 pub use lock::{Lock, LockEntry, sha256_hex};

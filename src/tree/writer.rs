@@ -96,10 +96,13 @@ fn stage_and_commit(
     for (index, operation) in operations.iter().enumerate() {
         if let Some(content) = &operation.content {
             let staged = staging.join(format!("{index}.new"));
-            std::fs::write(&staged, content).map_err(|source| Error::Io {
-                path: staged,
+            std::fs::write(&staged, &content.bytes).map_err(|source| Error::Io {
+                path: staged.clone(),
                 source,
             })?;
+            if content.executable {
+                make_executable(&staged)?;
+            }
         }
     }
 
@@ -221,6 +224,30 @@ fn create_staging(state_dir: &Path) -> Result<PathBuf, Error> {
     }
 }
 
+/// Adds the execute bit wherever the new file may be read, as git does on
+/// checkout: `rw-r--r--` (umask 022) becomes `rwxr-xr-x`. The file was just
+/// created, so its mode is the umask's and nothing else. Elsewhere than on Unix
+/// there is no such bit to set.
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let io_error = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mode = std::fs::metadata(path)
+        .map_err(io_error)?
+        .permissions()
+        .mode();
+    let executable = mode | ((mode & 0o444) >> 2);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(executable)).map_err(io_error)
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<(), Error> {
+    Ok(())
+}
+
 fn rename(from: &Path, to: &Path) -> Result<(), Error> {
     std::fs::rename(from, to).map_err(|source| Error::Io {
         path: to.to_path_buf(),
@@ -256,11 +283,12 @@ fn remove_empty_dirs(created: &[PathBuf]) {
 mod tests {
     use super::*;
     use crate::repo_path::RepoPath;
+    use crate::tree::FileContent;
 
     fn operation(path: &str, content: Option<&str>) -> Operation {
         Operation {
             path: RepoPath::any(path).expect("valid path"),
-            content: content.map(|text| text.as_bytes().to_vec()),
+            content: content.map(|text| FileContent::regular(text.as_bytes().to_vec())),
         }
     }
 
@@ -316,6 +344,45 @@ mod tests {
                 ("old.txt".to_string(), "replaced".to_string()),
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn executable_files_get_the_execute_bit_and_others_lose_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().expect("temporary folder");
+        let mode = |path: &str| {
+            std::fs::metadata(root.path().join(path))
+                .expect("written")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        std::fs::write(root.path().join("was-executable.sh"), "old").expect("write");
+        std::fs::set_permissions(
+            root.path().join("was-executable.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .expect("chmod");
+        let executable = |path: &str, text: &str| Operation {
+            path: RepoPath::any(path).expect("valid path"),
+            content: Some(FileContent {
+                bytes: text.as_bytes().to_vec(),
+                executable: true,
+            }),
+        };
+        let operations = [
+            executable("bin/check.sh", "#!/bin/sh\n"),
+            operation("notes.md", Some("plain")),
+            operation("was-executable.sh", Some("now plain")),
+        ];
+        write(root.path(), &operations).expect("write succeeds");
+        let plain = mode("notes.md");
+        assert_eq!(plain & 0o111, 0, "{plain:o}");
+        // Executable where readable: the umask's read bits, with execute added.
+        assert_eq!(mode("bin/check.sh"), plain | ((plain & 0o444) >> 2));
+        assert_eq!(mode("bin/check.sh") & 0o100, 0o100);
+        assert_eq!(mode("was-executable.sh"), plain);
     }
 
     #[test]

@@ -414,6 +414,12 @@ fn a_missing_token_says_what_was_tried() {
 
 /// A platform at level 1 whose `main` is pushed to a bare repository, its `origin`.
 fn platform_with_remote(place: &Place) -> (PathBuf, PathBuf) {
+    platform_with_remote_using(place, &[])
+}
+
+/// [`platform_with_remote`], initialised with the global flags `flags` (such as
+/// `--content` and `--blueprints`).
+fn platform_with_remote_using(place: &Place, flags: &[String]) -> (PathBuf, PathBuf) {
     let bare = place.path("remote.git");
     place.git(
         place.dir.path(),
@@ -426,17 +432,16 @@ fn platform_with_remote(place: &Place) -> (PathBuf, PathBuf) {
             bare.to_str().expect("utf-8"),
         ],
     );
-    let output = place.run(
-        place.dir.path(),
-        &[
-            "init",
-            "platform",
-            "--level",
-            "1",
-            "--app",
-            "shop=ghcr.io/acme/shop:1.2.0:8080",
-        ],
-    );
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend([
+        "init",
+        "platform",
+        "--level",
+        "1",
+        "--app",
+        "shop=ghcr.io/acme/shop:1.2.0:8080",
+    ]);
+    let output = place.run(place.dir.path(), &args);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let repo = place.path("platform");
     place.git(&repo, &["branch", "-M", "main"]);
@@ -1283,5 +1288,81 @@ fn a_git_remote_on_another_loopback_port_gets_no_token() {
         server.authorization_headers().is_empty(),
         "the token went to another port: {:?}",
         server.authorization_headers()
+    );
+}
+
+/// The branch commit carries modes and bytes as `init` writes them: an
+/// executable file as 100755, a binary file byte for byte; and reading them
+/// back from the branch finds nothing more to do.
+#[test]
+fn pr_commits_executable_and_binary_files_as_they_are() {
+    let place = Place::new();
+    let github = FakeGitHub::start("", "acme", "platform", TOKEN);
+    // engine-demo is named by a level-2 step: level 1 has none of its files.
+    let inputs = crate::support::PackWithBlueprint::new(
+        "features",
+        "engine-demo",
+        "technology.platform.zz-engine",
+    );
+    let flags = inputs.flags();
+    let (repo, bare) = platform_with_remote_using(&place, &flags);
+    assert!(!repo.join("scripts/validate.sh").exists());
+    let api = github.api_url();
+    let pr_args = |flags: &[String]| {
+        let mut args: Vec<String> = flags.to_vec();
+        args.extend(
+            [
+                "pr",
+                "--to",
+                "2",
+                "--repo",
+                "acme/platform",
+                "--api-url",
+                &api,
+                "--pace",
+                "0",
+            ]
+            .map(String::from),
+        );
+        args
+    };
+    let args = pr_args(&flags);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = place.run(&repo, &args);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let tip = place.git(&bare, &["rev-parse", "refs/heads/levelup/level-2"]);
+    let entry = |path: &str| {
+        place
+            .git(&bare, &["ls-tree", &tip, "--", path])
+            .split('\t')
+            .next()
+            .unwrap_or_default()
+            .split(' ')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(entry("scripts/validate.sh"), "100755 blob");
+    assert_eq!(entry("docs/logo.png"), "100644 blob");
+    assert_eq!(entry(".github/workflows/build.yaml"), "100644 blob");
+    let png = crate::support::fixture("blueprints/features/engine-demo/templates/docs/logo.png");
+    assert_eq!(
+        place.git(&bare, &["rev-parse", &format!("{tip}:docs/logo.png")]),
+        place.git(&repo, &["hash-object", png.to_str().expect("utf-8")]),
+        "the PNG, byte for byte"
+    );
+    let lock = place.git(&bare, &["show", &format!("{tip}:.levelup/lock.yaml")]);
+    assert!(lock.contains("    executable: true"), "{lock}");
+
+    let again = place.run(&repo, &args);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("unchanged   levelup/level-2"),
+        "the modes read back from the branch are the ones written: {}",
+        stdout(&again)
+    );
+    assert_eq!(
+        place.git(&bare, &["rev-parse", "refs/heads/levelup/level-2"]),
+        tip
     );
 }

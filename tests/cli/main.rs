@@ -3,9 +3,11 @@
 mod applications;
 mod architecture;
 mod bad_input;
+mod blueprints;
 mod config_values;
 mod content_check;
 mod embedded;
+mod engine_features;
 mod engine_switch;
 mod fake_github;
 mod git_http;

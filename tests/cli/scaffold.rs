@@ -564,6 +564,37 @@ fn apply_outside_a_platform_repository_explains() {
     ));
 }
 
+/// A `--blueprints` folder with one extra blueprint from
+/// `tests/fixtures/blueprints/<group>/<name>`, and a copy of the built-in content
+/// whose level-1 manifests step names it: the flags that make levelup use it.
+fn extra_blueprint_flags(workspace: &Workspace, group: &str, name: &str) -> Vec<String> {
+    let blueprints = workspace.path(&format!("{group}-{name}"));
+    if !blueprints.exists() {
+        copy_tree(
+            &crate::support::fixture(&format!("blueprints/{group}/{name}")),
+            &blueprints.join(name),
+        );
+    }
+    let content = workspace.path(&format!("content-{group}-{name}"));
+    if !content.exists() {
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+            &content,
+        );
+        replace_in(
+            &content.join("steps/technology/level-1-platform.yaml"),
+            "blueprints: [repository, app-kustomize]",
+            &format!("blueprints: [repository, app-kustomize, {name}]"),
+        );
+    }
+    vec![
+        "--blueprints".to_string(),
+        blueprints.display().to_string(),
+        "--content".to_string(),
+        content.display().to_string(),
+    ]
+}
+
 /// Applies with one extra blueprint from `tests/fixtures/blueprints/<group>/<name>`,
 /// named by the level-1 manifests step; returns the output.
 fn apply_with_extra_blueprint(
@@ -572,34 +603,15 @@ fn apply_with_extra_blueprint(
     group: &str,
     name: &str,
 ) -> Output {
-    let blueprints = workspace.path(&format!("{group}-{name}"));
-    copy_tree(
-        &crate::support::fixture(&format!("blueprints/{group}/{name}")),
-        &blueprints.join(name),
-    );
-    let content = workspace.path(&format!("content-{group}-{name}"));
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
-        &content,
-    );
-    replace_in(
-        &content.join("steps/technology/level-1-platform.yaml"),
-        "blueprints: [repository, app-kustomize]",
-        &format!("blueprints: [repository, app-kustomize, {name}]"),
-    );
-    workspace.run(
-        repo,
-        &[
-            "--blueprints",
-            blueprints.to_str().expect("utf-8"),
-            "--content",
-            content.to_str().expect("utf-8"),
-            "apply",
-            "--to",
-            "1",
-        ],
-    )
+    workspace
+        .test(repo)
+        .args(extra_blueprint_flags(workspace, group, name))
+        .args(["apply", "--to", "1"])
+        .run()
+        .0
 }
+
+const TEMPLATE_HINT: &str = "hint: see blueprints/README.md for the template syntax; to write `{{` as it is (Helm, GitHub Actions), write `\\{{` or put the text in `{{{{raw}}}}`…`{{{{/raw}}}}`\n";
 
 #[test]
 fn a_template_syntax_error_names_the_blueprint_file_and_line() {
@@ -608,17 +620,75 @@ fn a_template_syntax_error_names_the_blueprint_file_and_line() {
     let before = tree_state(&repo);
     let output = apply_with_extra_blueprint(&workspace, &repo, "broken", "syntax");
     assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let err = stderr(&output).replace(
-        &workspace.path("broken-syntax").display().to_string(),
-        "<blueprints>",
-    );
+    let err = stderr(&output);
     assert!(
         err.starts_with(
-            "error: <blueprints>/syntax/templates/note.md.hbs:5: invalid handlebars syntax"
+            "error: blueprint `syntax`, templates/note.md.hbs, line 5: invalid handlebars syntax"
         ),
         "{err}"
     );
+    assert!(err.ends_with(TEMPLATE_HINT), "{err}");
     assert_eq!(tree_state(&repo), before);
+}
+
+/// Templates are compiled when a render needs them, never when the catalog is
+/// loaded: `plan` works beside a broken template, and the commands that render
+/// it name it.
+#[test]
+fn plan_compiles_no_template_and_init_names_the_broken_one() {
+    let workspace = Workspace::new();
+    let flags = extra_blueprint_flags(&workspace, "broken", "syntax");
+    let plan = workspace
+        .test(&workspace.path(""))
+        .args(&flags)
+        .args(["plan", "--to", "1", "--format", "json"])
+        .run()
+        .code(0);
+    let document: serde_json::Value =
+        serde_json::from_str(&plan.stdout_text()).expect("the plan is JSON");
+    let steps = document["steps"].as_array().expect("steps");
+    assert!(
+        steps
+            .iter()
+            .any(|step| step["blueprints"] == serde_json::json!(["repository", "syntax"])),
+        "a step names the broken blueprint"
+    );
+    let init = workspace
+        .test(&workspace.path(""))
+        .args(&flags)
+        .args(["init", "platform", "--level", "1"])
+        .run()
+        .code(2);
+    assert!(
+        init.stderr_text().starts_with(
+            "error: blueprint `syntax`, templates/note.md.hbs, line 5: invalid handlebars syntax"
+        ),
+        "{}",
+        init.stderr_text()
+    );
+    assert!(!workspace.path("platform").exists(), "init created nothing");
+}
+
+/// `content check` compiles every template, for any platform: the check that
+/// loading the catalog no longer makes.
+#[test]
+fn content_check_compiles_every_template() {
+    let workspace = Workspace::new();
+    let flags = extra_blueprint_flags(&workspace, "broken", "syntax");
+    let check = workspace
+        .test(&workspace.path(""))
+        .args(&flags)
+        .args(["content", "check"])
+        .run()
+        .code(2);
+    assert!(
+        check.stderr_text().starts_with(
+            "error: blueprint `syntax`, templates/note.md.hbs, line 5: invalid handlebars syntax"
+        ),
+        "{}",
+        check.stderr_text()
+    );
+    assert!(check.stderr_text().ends_with(TEMPLATE_HINT));
 }
 
 #[test]

@@ -220,3 +220,52 @@ pub fn file_with_step(content: &Path, step: &str) -> PathBuf {
     .map(|file| content.join(file.path))
     .unwrap_or_else(|| panic!("no file defines `{step}`"))
 }
+
+/// A copy of the valid pack in which the step `step` names `blueprint`, with the
+/// `--blueprints` folder holding `tests/fixtures/blueprints/<group>/<blueprint>`:
+/// the pack and the folder, for `--content` and `--blueprints`.
+pub struct PackWithBlueprint {
+    dir: tempfile::TempDir,
+}
+
+impl PackWithBlueprint {
+    pub fn new(group: &str, blueprint: &str, step: &str) -> PackWithBlueprint {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pack = dir.path().join("pack");
+        copy_tree(&valid_pack(), &pack);
+        let file = file_with_step(&pack, step);
+        replace_in(
+            &file,
+            &format!("  - id: {step}\n"),
+            &format!("  - id: {step}\n    blueprints: [{blueprint}]\n"),
+        );
+        copy_tree(
+            &fixture(&format!("blueprints/{group}/{blueprint}")),
+            &dir.path().join("blueprints").join(blueprint),
+        );
+        PackWithBlueprint { dir }
+    }
+
+    pub fn pack(&self) -> PathBuf {
+        self.dir.path().join("pack")
+    }
+
+    pub fn blueprints(&self) -> PathBuf {
+        self.dir.path().join("blueprints")
+    }
+
+    /// The blueprint's own folder, to change it between runs.
+    pub fn blueprint(&self, name: &str) -> PathBuf {
+        self.blueprints().join(name)
+    }
+
+    /// `--content PACK --blueprints FOLDER`.
+    pub fn flags(&self) -> Vec<String> {
+        vec![
+            "--content".to_string(),
+            self.pack().display().to_string(),
+            "--blueprints".to_string(),
+            self.blueprints().display().to_string(),
+        ]
+    }
+}
