@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::manifest::{Each, FileSpec, When};
 use super::{Blueprint, Catalog};
-use crate::config::{GitOps, PolicyEngine, Provider};
+use crate::config::{Delivery, GitOps, PolicyEngine, Provider};
 use crate::model::{Baseline, Level, Pack};
 use crate::plan::{Plan, Request};
 
@@ -47,6 +47,8 @@ pub struct WhenEntry {
     pub gitops: Vec<GitOps>,
     pub policy: Vec<PolicyEngine>,
     pub provider: Vec<Provider>,
+    /// On a file produced per application: the deliveries it is written for.
+    pub delivery: Vec<Delivery>,
 }
 
 #[derive(Debug, Serialize)]
@@ -230,6 +232,7 @@ fn when_entry(when: &When) -> WhenEntry {
         gitops: when.gitops.clone(),
         policy: when.policy.clone(),
         provider: when.provider.clone(),
+        delivery: when.delivery.clone(),
     }
 }
 
@@ -245,6 +248,7 @@ fn conditions(when: &WhenEntry) -> Option<String> {
         part("gitops", &when.gitops),
         part("policy", &when.policy),
         part("provider", &when.provider),
+        part("delivery", &when.delivery),
     ]
     .into_iter()
     .flatten()

@@ -139,6 +139,9 @@ created       infrastructure/configs/kustomization.yaml\n\
 created       infrastructure/controllers/cert-manager.yaml\n\
 created       infrastructure/controllers/kustomization.yaml\n";
 
+/// What apply says while the default platform's files wait for `github.repo`.
+const PLACEHOLDER_WARNING: &str = "warning: `github.repo` is not set in levelup.yaml: 4 files hold a placeholder for the repository's URL: `README.md`, `clusters/dev/flux-instance.yaml`, `clusters/production/flux-instance.yaml`, `clusters/staging/flux-instance.yaml`\nhint: add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`\n";
+
 #[test]
 fn init_creates_a_committed_repository() {
     let workspace = Workspace::new();
@@ -223,7 +226,9 @@ fn a_second_apply_changes_nothing() {
     assert_eq!(stdout(&output), "");
     assert_eq!(
         stderr(&output),
-        "nothing to change: the files are already scaffolded up to level 2\n"
+        format!(
+            "{PLACEHOLDER_WARNING}nothing to change: the files are already scaffolded up to level 2\n"
+        )
     );
     assert_eq!(
         tree_state(&repo),
@@ -648,9 +653,8 @@ fn plan_compiles_no_template_and_init_names_the_broken_one() {
         serde_json::from_str(&plan.stdout_text()).expect("the plan is JSON");
     let steps = document["steps"].as_array().expect("steps");
     assert!(
-        steps
-            .iter()
-            .any(|step| step["blueprints"] == serde_json::json!(["repository", "syntax"])),
+        steps.iter().any(|step| step["blueprints"]
+            == serde_json::json!(["repository", "app-kustomize", "syntax"])),
         "a step names the broken blueprint"
     );
     let init = workspace
@@ -939,14 +943,16 @@ fn quiet_silences_status_but_not_data_or_errors() {
         &["apply", "--to", "2"],
         0,
         &format!("{LEVEL_2_CHANGES}level 2: 24 created, 7 updated, 14 unchanged\n"),
-        "",
+        PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 27 unchanged\n",
-        "warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 43 unchanged\n",
+        &format!(
+            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n"
+        ),
     );
     // An error and its hint are never silenced.
     quiet
