@@ -341,6 +341,7 @@ mod tests {
             PolicyEngine::from_name("kyverno").expect("kyverno"),
             Provider::from_name("docker").expect("docker"),
             &[],
+            None,
         );
         crate::config::parse(std::path::Path::new("levelup.yaml"), &text).expect("valid")
     }

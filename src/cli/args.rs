@@ -260,6 +260,10 @@ pub struct InitArgs {
     /// An application as NAME=IMAGE:PORT, or NAME=IMAGE:PORT:helm for a Helm chart (repeatable) [default: one example]
     #[arg(long = "app", value_name = "NAME=IMAGE:PORT[:DELIVERY]")]
     pub apps: Vec<String>,
+
+    /// The GitHub repository the platform lives in, written as `github.repo`: the GitOps engines sync from it [default: unset, and the files that need its URL carry a placeholder until you set it]
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

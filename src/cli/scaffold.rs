@@ -26,6 +26,7 @@ pub fn init(
         provider,
         name,
         apps,
+        repo,
     } = args;
     if dir.join(config::FILE_NAME).exists() {
         // Said before any flag is checked: no flag makes this folder right.
@@ -64,6 +65,14 @@ pub fn init(
         .iter()
         .map(|app| parse_app(app))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(repo) = repo
+        && !is_owner_and_name(repo)
+    {
+        return Err(Error::usage(
+            format!("`{repo}` is not a GitHub repository for `--repo`"),
+            "write it as OWNER/NAME, such as `--repo acme/platform`",
+        ));
+    }
     let request = InitRequest {
         dir: dir.clone(),
         level,
@@ -72,6 +81,7 @@ pub fn init(
         policy,
         provider,
         applications,
+        repo: repo.clone(),
     };
     let outcome = scaffold::init(pack, catalog, &request, printer.reporter())?;
     printer.finish();
@@ -84,6 +94,17 @@ pub fn init(
     ));
     warn_placeholders(printer, &outcome.placeholders);
     Ok(Exit::Done)
+}
+
+/// `owner/name`, each part made of the characters GitHub allows in them.
+fn is_owner_and_name(repo: &str) -> bool {
+    let allowed = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    matches!(repo.split_once('/'), Some((owner, name)) if allowed(owner) && allowed(name))
 }
 
 /// A repository whose files hold placeholders cannot work yet: say which, and how to fix it.

@@ -10,6 +10,7 @@ pub fn default_file(
     policy: PolicyEngine,
     provider: Provider,
     applications: &[Application],
+    repo: Option<&str>,
 ) -> String {
     let example = [Application::new(
         "podinfo",
@@ -53,9 +54,7 @@ language: en
 # The GitHub repository, for `levelup pr` and `levelup issues`, and the one the
 # GitOps engine syncs from. Until it is set, the files that need its URL carry a
 # placeholder, and `levelup init`, `levelup apply` and `scripts/validate` name them.
-# github:
-#   repo: acme/platform
-
+{github}
 # Who owns this repository, for CODEOWNERS rules: GitHub users and teams.
 # owners: [\"@acme/platform-team\", \"@alice\"]
 owners: []
@@ -101,6 +100,10 @@ environments: [dev, staging, production]
 applications:
 {apps}",
         name = scalar(name),
+        github = match repo {
+            Some(repo) => format!("github:\n  repo: {}\n", scalar(repo)),
+            None => "# github:\n#   repo: acme/platform\n".to_string(),
+        },
         acme_server = super::services::DEFAULT_ACME_SERVER,
         vault_url = super::services::DEFAULT_VAULT_URL,
         machines = machines(provider),
@@ -171,6 +174,7 @@ mod tests {
             PolicyEngine::Kyverno,
             Provider::Docker,
             &[],
+            None,
         );
         let config =
             super::super::parse(std::path::Path::new("levelup.yaml"), &text).expect("valid");
@@ -189,7 +193,14 @@ mod tests {
                 .unwrap_or_else(|error| panic!("{error:?}\n{text}"))
         };
         for &provider in Provider::ALL {
-            let text = default_file("acme", GitOps::Argocd, PolicyEngine::Vap, provider, &[]);
+            let text = default_file(
+                "acme",
+                GitOps::Argocd,
+                PolicyEngine::Vap,
+                provider,
+                &[],
+                None,
+            );
             let written = parse(&text);
             let minimal = parse(&format!(
                 "name: acme\ngitops: argocd\npolicy: vap\nprovider: {provider}\napplications:\n  - {{name: podinfo, image: 'ghcr.io/stefanprodan/podinfo:6.9.2', port: 9898}}\n"

@@ -195,7 +195,7 @@ mod tests {
                 vec![],
             ),
         ] {
-            let text = default_file("acme", gitops, policy, provider, &applications);
+            let text = default_file("acme", gitops, policy, provider, &applications, None);
             let document: Value = serde_saphyr::from_str(&text).expect("YAML");
             let errors: Vec<String> = validator
                 .iter_errors(&document)

@@ -109,6 +109,7 @@ mod tests {
             PolicyEngine::from_name("kyverno").expect("kyverno"),
             Provider::from_name("docker").expect("docker"),
             &[],
+            None,
         );
         ApplyRequest {
             root: root.to_path_buf(),

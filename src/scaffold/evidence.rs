@@ -67,7 +67,7 @@ fn check_step(pack: &Pack, catalog: &Catalog, step: &Step) -> Result<Vec<Unsatis
         })
         .collect();
     for (gitops, policy, provider) in platforms(&whens) {
-        let text = config::default_file("sample", gitops, policy, provider, &[]);
+        let text = config::default_file("sample", gitops, policy, provider, &[], None);
         let config = config::parse(Path::new(config::FILE_NAME), &text)?;
         if !step
             .blueprints

@@ -23,6 +23,8 @@ pub struct InitRequest {
     pub policy: PolicyEngine,
     pub provider: Provider,
     pub applications: Vec<Application>,
+    /// `github.repo`, `owner/name`, written into levelup.yaml; `None` leaves it unset.
+    pub repo: Option<String>,
 }
 
 /// What `init` made.
@@ -56,11 +58,19 @@ pub fn init(
         policy,
         provider,
         applications,
+        repo,
     } = request;
     if dir.join(config::FILE_NAME).exists() {
         return Err(Error::AlreadyInitialized { dir: dir.clone() });
     }
-    let text = config::default_file(name, *gitops, *policy, *provider, applications);
+    let text = config::default_file(
+        name,
+        *gitops,
+        *policy,
+        *provider,
+        applications,
+        repo.as_deref(),
+    );
     let config = config::parse(&dir.join(config::FILE_NAME), &text)?;
     let signature = git::configured_signature()?;
 

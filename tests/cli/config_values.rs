@@ -198,3 +198,64 @@ fn a_bad_catalog_value_is_refused_with_its_line_and_a_hint() {
         )
     );
 }
+
+#[test]
+fn init_with_repo_writes_github_repo_and_the_engines_sync_from_it() {
+    let workspace = tempfile::tempdir().expect("temporary folder");
+    let root = workspace.path();
+    let home = root.join("home");
+    crate::support::home_with_git_identity(&home);
+    let init = |dir: &str, extra: &[&str]| {
+        Test::new()
+            .current_dir(root)
+            .home(&home)
+            .args(["init", dir, "--level", "2", "--gitops", "flux"])
+            .args(extra)
+            .run()
+            .0
+    };
+
+    let output = init("platform", &["--repo", "acme/platform"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    // No placeholder is left, so nothing is said about one.
+    assert!(
+        !stderr(&output).contains("placeholder"),
+        "{}",
+        stderr(&output)
+    );
+    let repo = root.join("platform");
+    let config = std::fs::read_to_string(repo.join("levelup.yaml")).expect("levelup.yaml");
+    assert!(
+        config.contains("\ngithub:\n  repo: acme/platform\n"),
+        "{config}"
+    );
+    let instance = std::fs::read_to_string(repo.join("clusters/dev/flux-instance.yaml"))
+        .expect("the dev cluster's FluxInstance");
+    assert!(
+        instance.contains("url: https://github.com/acme/platform.git\n"),
+        "{instance}"
+    );
+    assert!(!instance.contains("LEVELUP-PLACEHOLDER"), "{instance}");
+
+    // Without it, the same files carry the placeholder and init names them.
+    let output = init("unset", &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`clusters/dev/flux-instance.yaml`"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A repository that is not OWNER/NAME is refused before anything is created.
+    for bad in ["acme", "acme/platform/extra", "/platform", "acme/plat form"] {
+        let output = init("refused", &["--repo", bad]);
+        assert_eq!(code(&output), 2, "{bad}: {}", stderr(&output));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "error: `{bad}` is not a GitHub repository for `--repo`\nhint: write it as OWNER/NAME, such as `--repo acme/platform`\n"
+            )
+        );
+        assert!(!root.join("refused").exists(), "{bad}");
+    }
+}
