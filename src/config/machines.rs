@@ -555,7 +555,7 @@ mod tests {
 mod resolution_tests {
     use std::path::Path;
 
-    use super::super::{Cluster, Error, parse};
+    use super::super::{Cluster, parse};
     use super::*;
 
     fn clusters(text: &str) -> Vec<Cluster> {
@@ -566,20 +566,7 @@ mod resolution_tests {
     }
 
     fn problems(text: &str) -> Vec<(Option<usize>, String, String, String)> {
-        match parse(Path::new("levelup.yaml"), text) {
-            Err(Error::Invalid(found)) => found
-                .into_iter()
-                .map(|d| {
-                    (
-                        d.line,
-                        d.key.unwrap_or_default(),
-                        d.message,
-                        d.hint.unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            other => panic!("expected invalid, got {other:?}"),
-        }
+        crate::config::problem_tuples(text)
     }
 
     #[test]

@@ -667,6 +667,26 @@ fn is_kubernetes_version(version: &str) -> bool {
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// For the tests of the config's parts: (line, key, message, hint) of every
+/// problem `parse` finds in `text`, which must be invalid.
+#[cfg(test)]
+pub(crate) fn problem_tuples(text: &str) -> Vec<(Option<usize>, String, String, String)> {
+    match parse(Path::new("levelup.yaml"), text) {
+        Err(Error::Invalid(found)) => found
+            .into_iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.key.unwrap_or_default(),
+                    d.message,
+                    d.hint.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

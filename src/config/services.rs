@@ -260,7 +260,7 @@ pub(super) fn owners(check: &mut Checker<'_>, raw: &[Spanned<String>]) -> Vec<St
 mod tests {
     use std::path::Path;
 
-    use super::super::{Config, Error, parse};
+    use super::super::{Config, parse};
     use super::*;
 
     const HEAD: &str = "name: acme\ngitops: flux\npolicy: kyverno\nprovider: docker\n";
@@ -274,20 +274,7 @@ mod tests {
 
     /// (line, key, message, hint) of every problem.
     fn problems(rest: &str) -> Vec<(Option<usize>, String, String, String)> {
-        match parse(Path::new("levelup.yaml"), &format!("{HEAD}{rest}")) {
-            Err(Error::Invalid(found)) => found
-                .into_iter()
-                .map(|d| {
-                    (
-                        d.line,
-                        d.key.unwrap_or_default(),
-                        d.message,
-                        d.hint.unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            other => panic!("expected invalid, got {other:?}"),
-        }
+        crate::config::problem_tuples(&format!("{HEAD}{rest}"))
     }
 
     #[test]

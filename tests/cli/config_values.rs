@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{Test, code, copy_tree, fixture, replace_in, stderr};
+use crate::support::{Test, code, copy_tree, fixture, git_in, replace_in, stderr};
 
 /// `levelup --blueprints B --content C apply --to 1` in `repo`, where the
 /// level-1 manifests step also names the fixture blueprint `values/context`.
@@ -40,17 +40,6 @@ fn apply_with_context_blueprint(root: &Path, home: &Path, repo: &Path) -> std::p
         ])
         .run()
         .0
-}
-
-fn git(home: &Path, repo: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 fn init_aws(root: &Path, home: &Path) -> PathBuf {
@@ -109,8 +98,8 @@ application shop: {error_rate}
         "{}",
         stderr(&output)
     );
-    git(&home, &repo, &["add", "-A"]);
-    git(&home, &repo, &["commit", "-q", "-m", "context values"]);
+    git_in(&home, &repo, &["add", "-A"]);
+    git_in(&home, &repo, &["commit", "-q", "-m", "context values"]);
 
     // Every key set by hand, the repository among them.
     replace_in(

@@ -105,19 +105,7 @@ impl Setup {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("git")
-            .args(args)
-            .current_dir(self.repo())
-            .env("HOME", self.dir.path().join("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        crate::support::git_in(&self.dir.path().join("home"), &self.repo(), args)
     }
 
     /// The mode and path of `path` in git's index, as `git ls-files -s` shows them.

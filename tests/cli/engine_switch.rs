@@ -1,20 +1,7 @@
 //! Changing `gitops` in levelup.yaml: the old engine's files go, the new one's come,
 //! and a file of the old engine a person edited stays where it is.
 
-use std::path::Path;
-
-use crate::support::{Test, replace_in, stdout};
-
-fn git(repo: &Path, home: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+use crate::support::{Test, git_in, replace_in, stdout};
 
 #[test]
 fn switching_from_flux_to_argocd_removes_flux_keeps_edits_and_writes_argocd() {
@@ -35,7 +22,7 @@ fn switching_from_flux_to_argocd_removes_flux_keeps_edits_and_writes_argocd() {
         "networkPolicy: true\n    size: large",
     );
     replace_in(&repo.join("levelup.yaml"), "gitops: flux", "gitops: argocd");
-    git(&repo, &home, &["commit", "-qam", "move to Argo CD"]);
+    git_in(&home, &repo, &["commit", "-qam", "move to Argo CD"]);
 
     let output = Test::new()
         .current_dir(&repo)
@@ -89,8 +76,8 @@ fn switching_from_flux_to_argocd_removes_flux_keeps_edits_and_writes_argocd() {
             .contains("kind: ApplicationSet")
     );
     // The lock no longer tracks the kept file: another apply leaves it alone.
-    git(&repo, &home, &["add", "-A"]);
-    git(&repo, &home, &["commit", "-qm", "Argo CD"]);
+    git_in(&home, &repo, &["add", "-A"]);
+    git_in(&home, &repo, &["commit", "-qm", "Argo CD"]);
     let again = Test::new()
         .current_dir(&repo)
         .home(&home)

@@ -55,19 +55,7 @@ impl Workspace {
     }
 
     fn git(&self, repo: &Path, args: &[&str]) -> String {
-        let output = std::process::Command::new("git")
-            .args(args)
-            .current_dir(repo)
-            .env("HOME", self.home())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        crate::support::git_in(&self.home(), repo, args)
     }
 
     /// A copy of a built-in blueprint in a folder of its own, to change.

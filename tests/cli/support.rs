@@ -191,6 +191,24 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs git in `repo` with `home` as HOME and no system configuration; it must
+/// succeed. Returns what it printed on stdout.
+pub fn git_in(home: &Path, repo: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Makes `home` a home folder whose git configuration has an author identity and
 /// `main` as the first branch, so commands that commit work in tests.
 pub fn home_with_git_identity(home: &Path) {
