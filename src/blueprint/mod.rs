@@ -5,6 +5,7 @@
 //! for `levelup blueprints`.
 
 mod catalog;
+mod context_use;
 mod helpers;
 mod listing;
 mod manifest;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::context_use::ContextUse;
 use super::{Catalog, Each, Error};
 use crate::config::Config;
 use crate::model::Level;
@@ -59,7 +60,12 @@ pub fn render(
                 message: error.reason().to_string(),
             };
             let (template_name, target_name) = compile(&mut registry, blueprint, spec_index, spec)?;
-            for item in items(&context, spec.each)
+            let uses = ContextUse::of(
+                [&target_name, &template_name]
+                    .into_iter()
+                    .filter_map(|name| registry.get_template(name)),
+            );
+            for item in items(&context, spec.each, &uses)
                 .into_iter()
                 .filter(|item| spec.when.holds_for_item(item))
             {
@@ -235,57 +241,55 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
     }
 }
 
-/// The context once, or once per item of `each` with the item under its name.
-/// The roadmap (hundreds of steps) is only for files without `each`: copying it
-/// into every per-item context would dominate the time to render.
-fn items(context: &serde_json::Map<String, Value>, each: Option<Each>) -> Vec<Value> {
-    let (list, name) = match each {
-        None => return vec![Value::Object(context.clone())],
-        Some(Each::Applications) => ("applications", "app"),
-        Some(Each::Environments) => ("environments", "environment"),
-        Some(Each::Clusters) => ("clusters", "cluster"),
-        Some(Each::EnvironmentApplications) => {
-            let list = |key: &str| {
-                context
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let applications = list("applications");
-            return list("environments")
-                .into_iter()
-                .flat_map(|environment| {
-                    applications.iter().map(move |app| {
-                        item_context(
-                            context,
-                            [("environment", environment.clone()), ("app", app.clone())],
-                        )
-                    })
-                })
-                .collect();
-        }
+/// The context once, or once per item of `each` with the item under its name,
+/// each holding only the values the file's templates can reach.
+fn items(
+    context: &serde_json::Map<String, Value>,
+    each: Option<Each>,
+    uses: &ContextUse,
+) -> Vec<Value> {
+    let list = |key: &str| {
+        context
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     };
-    context
-        .get(list)
-        .and_then(Value::as_array)
-        .map(|values| {
-            values
-                .iter()
-                .map(|value| item_context(context, [(name, value.clone())]))
-                .collect()
-        })
-        .unwrap_or_default()
+    let single = |key: &str, name: &str| -> Vec<Value> {
+        list(key)
+            .iter()
+            .map(|value| item_context(context, uses, [(name, value.clone())]))
+            .collect()
+    };
+    match each {
+        None => vec![item_context(context, uses, [])],
+        Some(Each::Applications) => single("applications", "app"),
+        Some(Each::Environments) => single("environments", "environment"),
+        Some(Each::Clusters) => single("clusters", "cluster"),
+        Some(Each::EnvironmentApplications) => list("environments")
+            .iter()
+            .flat_map(|environment| {
+                list("applications").iter().map(move |app| {
+                    item_context(
+                        context,
+                        uses,
+                        [("environment", environment.clone()), ("app", app.clone())],
+                    )
+                })
+            })
+            .collect(),
+    }
 }
 
-/// The context without the roadmap, with the item's values under their names.
+/// The values of the context `uses` includes, with the item's values under their names.
 fn item_context<const N: usize>(
     context: &serde_json::Map<String, Value>,
+    uses: &ContextUse,
     values: [(&str, Value); N],
 ) -> Value {
     let mut item: serde_json::Map<String, Value> = context
         .iter()
-        .filter(|(key, _)| key.as_str() != "roadmap")
+        .filter(|(key, _)| uses.includes(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     for (name, value) in values {
@@ -379,6 +383,63 @@ mod tests {
         assert!(script.executable);
         assert_eq!(script.content, b"#!/bin/sh\n");
         assert!(!first[&RepoPath::new("a.md").expect("valid")].executable);
+    }
+
+    /// Item contexts leave out what a file never names, and keep whatever it does,
+    /// however it reaches it.
+    #[test]
+    fn each_item_sees_every_value_its_file_names() {
+        let catalog = Catalog::from_files(vec![
+            file(
+                "lists/blueprint.yaml",
+                "name: lists\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: all.hbs, target: \"{{app.name}}/all\", each: applications}\n  - {source: steps.hbs, target: \"{{environment.name}}/steps\", each: environments}\n  - {source: root.hbs, target: \"{{app.name}}/root\", each: applications}\n",
+            ),
+            file(
+                "lists/templates/all.hbs",
+                "{{app.name}}:{{#each applications}} {{name}}{{/each}}",
+            ),
+            file(
+                "lists/templates/steps.hbs",
+                "{{environment.name}} {{roadmap.reached}} {{@root.platform.name}}",
+            ),
+            file(
+                "lists/templates/root.hbs",
+                "{{#with this}}{{#each clusters}}{{name}} {{/each}}{{/with}}",
+            ),
+        ])
+        .expect("valid");
+        let config = config();
+        let rendered = render(&catalog, &input(&config, &["lists"])).expect("renders");
+        let text = |path: &str| {
+            String::from_utf8(
+                rendered[&RepoPath::new(path).expect("valid")]
+                    .content
+                    .clone(),
+            )
+            .expect("utf-8")
+        };
+        let names: Vec<String> = config
+            .applications
+            .iter()
+            .map(|app| app.name.clone())
+            .collect();
+        let first = &names[0];
+        assert_eq!(
+            text(&format!("{first}/all")),
+            format!("{first}: {}", names.join(" "))
+        );
+        let environment = &config.environments[0];
+        assert_eq!(
+            text(&format!("{environment}/steps")),
+            format!("{environment} 1 demo")
+        );
+        let clusters: String = config
+            .clusters
+            .iter()
+            .map(|cluster| format!("{} ", cluster.name))
+            .collect();
+        assert!(!clusters.is_empty());
+        assert_eq!(text(&format!("{first}/root")), clusters);
     }
 
     #[test]
