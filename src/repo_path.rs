@@ -92,6 +92,11 @@ impl RepoPath {
 /// too, with any digit after the `~` (git checks `~1` for `.git`; a second folder
 /// with the same prefix gets `~2`, so all are refused).
 fn names_folder(segment: &str, dot_name: &str) -> bool {
+    // The common case, cheaply: plain ASCII with no leading dot and no `~` cannot
+    // fold to a dot name or read as its 8.3 short name.
+    if segment.is_ascii() && !segment.starts_with('.') && !segment.contains('~') {
+        return false;
+    }
     let folded: String = segment
         .chars()
         .filter(|c| !is_hfs_ignorable(*c))

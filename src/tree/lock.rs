@@ -141,6 +141,11 @@ impl Lock {
     /// `format` is read first: the current format is read directly, an older
     /// one through its migration, and a newer one is refused.
     pub fn parse(file: &Path, text: &str) -> Result<Lock, Diagnostic> {
+        // levelup writes `format` as the first key: a lock it wrote in the current
+        // format is then read once rather than twice.
+        if first_key_is_current_format(text) {
+            return parse_v2(file, text);
+        }
         let format: FormatOnly = yaml::parse(file.to_path_buf(), text, Docs::Generated)?;
         let version = format.format.value;
         if version == FORMAT {
@@ -179,6 +184,14 @@ impl Lock {
              # Do not edit by hand; commit it with the files.\n{body}"
         )
     }
+}
+
+/// Whether the first line that is not a comment or blank is `format: <FORMAT>`.
+fn first_key_is_current_format(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_end)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .is_some_and(|line| line == format!("format: {FORMAT}"))
 }
 
 fn line_of<T>(value: &Spanned<T>) -> usize {
@@ -473,6 +486,21 @@ mod tests {
         );
         let error = rejected(&edited("format: 2", "format: 0"));
         assert_eq!(error.message, "unknown lock format `0`");
+    }
+
+    /// levelup writes `format` first; a lock edited so that it comes later, or says
+    /// it twice, is read the same careful way.
+    #[test]
+    fn the_format_is_found_wherever_it_is_written() {
+        let text = edited("", "");
+        let written = Lock::parse(Path::new(".levelup/lock.yaml"), &text).expect("valid");
+        let moved = format!("{}\nformat: 2\n", text.replacen("format: 2\n", "", 1));
+        assert!(!first_key_is_current_format(&moved));
+        let read = Lock::parse(Path::new(".levelup/lock.yaml"), &moved).expect("still valid");
+        assert_eq!(read.to_text(), written.to_text());
+        let older_later = format!("{text}format: 1\n");
+        assert!(first_key_is_current_format(&older_later));
+        rejected(&older_later);
     }
 
     #[test]
