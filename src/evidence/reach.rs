@@ -546,6 +546,11 @@ fn one_generator(repo: &Repository, generator: &Value) -> Vec<BTreeMap<String, S
             })
             .collect();
     }
+    if let Some(git) = generator.get("git")
+        && git.get("files").is_some()
+    {
+        return git_files(repo, git);
+    }
     if let Some(git) = generator.get("git") {
         let mut include = Vec::new();
         let mut exclude = Vec::new();
@@ -601,6 +606,50 @@ fn one_generator(repo: &Repository, generator: &Value) -> Vec<BTreeMap<String, S
         };
     }
     Vec::new()
+}
+
+/// A git `files` generator: one parameter set per JSON or YAML file its globs
+/// match (every key of the file, flattened, and the file's `path.*` values).
+fn git_files(repo: &Repository, git: &Value) -> Vec<BTreeMap<String, String>> {
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    for file in array(git.get("files")) {
+        let Some(pattern) = file.get("path").and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(glob) = globset::Glob::new(pattern) else {
+            continue;
+        };
+        if file.get("exclude").and_then(Value::as_bool) == Some(true) {
+            exclude.push(glob.compile_matcher());
+        } else {
+            include.push(glob.compile_matcher());
+        }
+    }
+    repo.paths()
+        .filter(|path| include.iter().any(|glob| glob.is_match(path)))
+        .filter(|path| !exclude.iter().any(|glob| glob.is_match(path)))
+        .filter_map(|path| {
+            let bytes = repo.bytes(path)?;
+            let value: Value = if path.ends_with(".json") {
+                serde_json::from_slice(bytes).ok()?
+            } else {
+                repo.documents(path).first()?.value.clone()
+            };
+            let mut parameters = BTreeMap::new();
+            flatten("", &value, &mut parameters);
+            let folder = parent(path).to_string();
+            let filename = path.rsplit('/').next().unwrap_or(path).to_string();
+            let basename = folder.rsplit('/').next().unwrap_or(&folder).to_string();
+            parameters.insert("path".to_string(), folder.clone());
+            parameters.insert("path.path".to_string(), folder);
+            parameters.insert("path.basename".to_string(), basename.clone());
+            parameters.insert("path.basenameNormalized".to_string(), basename);
+            parameters.insert("path.filename".to_string(), filename.clone());
+            parameters.insert("path.filenameNormalized".to_string(), filename);
+            Some(parameters)
+        })
+        .collect()
 }
 
 fn flatten(prefix: &str, value: &Value, into: &mut BTreeMap<String, String>) {
@@ -888,6 +937,49 @@ mod tests {
         assert!(!reach.manifests.contains_key("infrastructure/skip/x.yaml"));
         assert_eq!(reach.broken.len(), 1, "{:?}", reach.broken);
         assert_eq!(reach.broken[0].target, "HelmRepository jetstack");
+    }
+
+    /// A git `files` generator: each matched file's keys fill the template.
+    #[test]
+    fn git_file_generators_fill_the_template_from_each_file() {
+        let repo = repository(&[
+            (
+                "argocd/apps.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: apps}\nspec:\n  goTemplate: true\n  generators:\n    - git:\n        repoURL: x\n        revision: HEAD\n        files:\n          - path: argocd/clusters/*.json\n          - {path: argocd/clusters/old.json, exclude: true}\n  template:\n    metadata: {name: 'apps-{{.name}}'}\n    spec:\n      source: {repoURL: x, path: 'apps/overlays/{{.spec.environment}}'}\n",
+            ),
+            (
+                "argocd/clusters/dev-1.json",
+                "{\"name\": \"dev-1\", \"spec\": {\"environment\": \"dev\"}}",
+            ),
+            (
+                "argocd/clusters/old.json",
+                "{\"name\": \"old\", \"spec\": {\"environment\": \"old\"}}",
+            ),
+            (
+                "apps/overlays/dev/kustomization.yaml",
+                "resources: [namespace.yaml]\n",
+            ),
+            (
+                "apps/overlays/dev/namespace.yaml",
+                "apiVersion: v1\nkind: Namespace\nmetadata: {name: web-dev}\n",
+            ),
+            (
+                "apps/overlays/old/namespace.yaml",
+                "apiVersion: v1\nkind: Namespace\nmetadata: {name: web-old}\n",
+            ),
+        ]);
+        let reach = reachable(&repo, &["argocd/apps.yaml".to_string()]);
+        assert!(reach.broken.is_empty(), "{:?}", reach.broken);
+        assert!(
+            reach
+                .manifests
+                .contains_key("apps/overlays/dev/namespace.yaml")
+        );
+        assert!(
+            !reach
+                .manifests
+                .contains_key("apps/overlays/old/namespace.yaml")
+        );
     }
 
     /// Flux 2.7 ArtifactGenerator: the path is inside the artifact, copied from a folder.
