@@ -1,7 +1,8 @@
 //! Whether the blueprints a step names can satisfy the step's evidence: each step's
 //! blueprints are rendered for a sample platform, once per combination of GitOps
-//! engine, policy engine and provider their `when` conditions tell apart, and the
-//! step's rules are evaluated on the files (`manual` rules are skipped).
+//! engine, policy engine, provider and application delivery their `when`
+//! conditions tell apart (the sample's one application delivered each way), and
+//! the step's rules are evaluated on the files (`manual` rules are skipped).
 //!
 //! `levelup content check` runs this after loading the pack, so a blueprint that
 //! stops writing what its step asks for is caught before a repository is.
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use super::Error;
 use crate::blueprint::{self, Catalog, When};
-use crate::config::{self, GitOps, PolicyEngine, Provider};
+use crate::config::{self, Application, Delivery, GitOps, PolicyEngine, Provider};
 use crate::evidence::{self, Repository, Verdict};
 use crate::model::{EvidenceRule, Language, Pack, Step, StepId};
 
@@ -22,15 +23,22 @@ pub struct Unsatisfied {
     /// The index of the rule in the step's `evidence`.
     pub rule: usize,
     pub blueprints: Vec<String>,
-    /// The platforms it fails for, as `flux/kyverno/docker`.
+    /// The platforms it fails for, as `flux/kyverno/docker` (and `/helm` or
+    /// `/kustomize` when the sample's application was delivered both ways).
     pub platforms: Vec<String>,
     /// Why, for the first of them.
     pub reason: String,
 }
 
 /// The choices a sample platform is rendered with when no `when` tells them apart.
-const DEFAULT: (GitOps, PolicyEngine, Provider) =
-    (GitOps::Flux, PolicyEngine::Kyverno, Provider::Docker);
+const DEFAULT: Sample = (
+    GitOps::Flux,
+    PolicyEngine::Kyverno,
+    Provider::Docker,
+    Delivery::Kustomize,
+);
+
+type Sample = (GitOps, PolicyEngine, Provider, Delivery);
 
 /// Every rule of every step with blueprints that those blueprints do not satisfy.
 /// Steps naming a blueprint the catalog does not have are skipped: loading the
@@ -66,8 +74,14 @@ fn check_step(pack: &Pack, catalog: &Catalog, step: &Step) -> Result<Vec<Unsatis
             std::iter::once(&blueprint.when).chain(blueprint.files.iter().map(|file| &file.when))
         })
         .collect();
-    for (gitops, policy, provider) in platforms(&whens) {
-        let text = config::default_file("sample", gitops, policy, provider, &[], None);
+    let samples = platforms(&whens);
+    let varies_delivery = samples.iter().any(|sample| sample.3 != DEFAULT.3);
+    for (gitops, policy, provider, delivery) in samples {
+        let application = Application {
+            delivery,
+            ..Application::new("podinfo", "ghcr.io/stefanprodan/podinfo:6.9.2", 9898)
+        };
+        let text = config::default_file("sample", gitops, policy, provider, &[application], None);
         let config = config::parse(Path::new(config::FILE_NAME), &text)?;
         if !step
             .blueprints
@@ -96,7 +110,11 @@ fn check_step(pack: &Pack, catalog: &Catalog, step: &Step) -> Result<Vec<Unsatis
                 let entry = failures
                     .entry(index)
                     .or_insert_with(|| (Vec::new(), outcome.reason.clone()));
-                entry.0.push(format!("{gitops}/{policy}/{provider}"));
+                entry.0.push(if varies_delivery {
+                    format!("{gitops}/{policy}/{provider}/{delivery}")
+                } else {
+                    format!("{gitops}/{policy}/{provider}")
+                });
             }
         }
     }
@@ -114,7 +132,7 @@ fn check_step(pack: &Pack, catalog: &Catalog, step: &Step) -> Result<Vec<Unsatis
 
 /// The combinations worth rendering: every value of a choice some `when` names,
 /// the default value of a choice none names.
-fn platforms(whens: &[&When]) -> Vec<(GitOps, PolicyEngine, Provider)> {
+fn platforms(whens: &[&When]) -> Vec<Sample> {
     let gitops: Vec<GitOps> = if whens.iter().any(|when| !when.gitops.is_empty()) {
         GitOps::ALL.to_vec()
     } else {
@@ -130,11 +148,18 @@ fn platforms(whens: &[&When]) -> Vec<(GitOps, PolicyEngine, Provider)> {
     } else {
         vec![DEFAULT.2]
     };
+    let deliveries: Vec<Delivery> = if whens.iter().any(|when| !when.delivery.is_empty()) {
+        Delivery::ALL.to_vec()
+    } else {
+        vec![DEFAULT.3]
+    };
     let mut all = Vec::new();
     for gitops in &gitops {
         for policy in &policies {
             for provider in &providers {
-                all.push((*gitops, *policy, *provider));
+                for delivery in &deliveries {
+                    all.push((*gitops, *policy, *provider, *delivery));
+                }
             }
         }
     }
@@ -158,5 +183,12 @@ mod tests {
         };
         assert_eq!(platforms(&[&When::default(), &flux_only]).len(), 2);
         assert_eq!(platforms(&[&flux_only, &aws_only]).len(), 8);
+        let helm_only = When {
+            delivery: vec![Delivery::Helm],
+            ..When::default()
+        };
+        let samples = platforms(&[&flux_only, &helm_only]);
+        assert_eq!(samples.len(), 4);
+        assert!(samples.contains(&(GitOps::Argocd, DEFAULT.1, DEFAULT.2, Delivery::Helm)));
     }
 }

@@ -175,7 +175,7 @@ fn a_missing_content_folder_is_invalid_input() {
 /// would open them: `init` refuses before it creates anything.
 #[test]
 fn hostile_blueprints_cannot_reach_git_or_levelup_state() {
-    use crate::support::{copy_tree, fixture, home_with_git_identity, replace_in};
+    use crate::support::{content_naming, copy_tree, fixture, home_with_git_identity};
     for (name, target, reason) in [
         (
             "git-case",
@@ -217,15 +217,7 @@ fn hostile_blueprints_cannot_reach_git_or_levelup_state() {
             &blueprints.join(name),
         );
         let content = workspace.path().join("content");
-        copy_tree(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
-            &content,
-        );
-        replace_in(
-            &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository, app-kustomize]",
-            &format!("blueprints: [repository, app-kustomize, {name}]"),
-        );
+        content_naming(&content, name);
         Test::new()
             .arg("--blueprints")
             .arg(&blueprints)

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{Test, code, copy_tree, fixture, git_in, replace_in, stderr};
+use crate::support::{Test, code, content_naming, copy_tree, fixture, git_in, replace_in, stderr};
 
 /// `levelup --blueprints B --content C apply --to 1` in `repo`, where the
 /// level-1 manifests step also names the fixture blueprint `values/context`.
@@ -16,15 +16,7 @@ fn apply_with_context_blueprint(root: &Path, home: &Path, repo: &Path) -> std::p
             &blueprints.join("context"),
         );
         let content = root.join("content");
-        copy_tree(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
-            &content,
-        );
-        replace_in(
-            &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository, app-kustomize]",
-            "blueprints: [repository, app-kustomize, context]",
-        );
+        content_naming(&content, "context");
     }
     Test::new()
         .current_dir(repo)

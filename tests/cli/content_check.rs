@@ -107,10 +107,9 @@ fn the_built_in_pack_catches_a_validate_workflow_without_kubeconform() {
     insta::assert_snapshot!(stderr(&output));
 }
 
-/// The built-in pack and catalog satisfy every rule they can, quickly.
+/// The built-in pack and catalog satisfy every rule they can.
 #[test]
 fn the_built_in_pack_satisfies_its_evidence() {
-    let started = std::time::Instant::now();
     let output = run(&["content", "check"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(
@@ -118,5 +117,4 @@ fn the_built_in_pack_satisfies_its_evidence() {
         "{}",
         stdout(&output)
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

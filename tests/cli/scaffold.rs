@@ -478,15 +478,7 @@ fn hostile_blueprints_cannot_write_outside_the_repository() {
             &blueprints.join(name),
         );
         let content = workspace.path(&format!("content-{name}"));
-        copy_tree(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
-            &content,
-        );
-        replace_in(
-            &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository, app-kustomize]",
-            &format!("blueprints: [repository, app-kustomize, {name}]"),
-        );
+        crate::support::content_naming(&content, name);
         let before = tree_state(&repo);
         let output = workspace.run(
             &repo,
@@ -570,15 +562,7 @@ fn extra_blueprint_flags(workspace: &Workspace, group: &str, name: &str) -> Vec<
     }
     let content = workspace.path(&format!("content-{group}-{name}"));
     if !content.exists() {
-        copy_tree(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
-            &content,
-        );
-        replace_in(
-            &content.join("steps/technology/level-1-platform.yaml"),
-            "blueprints: [repository, app-kustomize]",
-            &format!("blueprints: [repository, app-kustomize, {name}]"),
-        );
+        crate::support::content_naming(&content, name);
     }
     vec![
         "--blueprints".to_string(),
@@ -642,7 +626,7 @@ fn plan_compiles_no_template_and_init_names_the_broken_one() {
     let steps = document["steps"].as_array().expect("steps");
     assert!(
         steps.iter().any(|step| step["blueprints"]
-            == serde_json::json!(["repository", "app-kustomize", "syntax"])),
+            == serde_json::json!(["repository", "app-kustomize", "app-helm", "syntax"])),
         "a step names the broken blueprint"
     );
     let init = workspace

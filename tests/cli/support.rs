@@ -220,6 +220,17 @@ pub fn home_with_git_identity(home: &Path) {
     .expect("gitconfig");
 }
 
+/// A copy of the built-in content in `dir` whose level-1 manifests step also names
+/// `blueprint`, so that `init --level 1` renders it.
+pub fn content_naming(dir: &Path, blueprint: &str) {
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), dir);
+    replace_in(
+        &dir.join("steps/technology/level-1-platform.yaml"),
+        "blueprints: [repository, app-kustomize, app-helm]",
+        &format!("blueprints: [repository, app-kustomize, app-helm, {blueprint}]"),
+    );
+}
+
 /// Replaces the first `from` in the file with `to`; fails the test if `from` is absent.
 pub fn replace_in(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("readable");
