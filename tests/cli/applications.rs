@@ -447,7 +447,7 @@ fn a_misspelt_delivery_names_the_file_line_and_the_nearest_value() {
 }
 
 #[test]
-fn apply_from_level_1_to_5_keeps_an_edit_in_a_charts_values() {
+fn apply_from_level_1_to_5_keeps_an_edit_in_an_overlay_and_in_a_charts_values() {
     let workspace = Workspace::new();
     let repo = workspace.init("climbing-platform", "1", "flux", &[WEB, API]);
     let values = repo.join("charts/api/values.yaml");
@@ -456,16 +456,33 @@ fn apply_from_level_1_to_5_keeps_an_edit_in_a_charts_values() {
         "imagePullPolicy: Always",
         "imagePullPolicy: IfNotPresent # ours",
     );
-    workspace.commit(&repo, "pull the image only when missing");
+    // Level 2 adds the quota and limit range to this list, next to our patch.
+    let overlay = repo.join("apps/overlays/dev/web/kustomization.yaml");
+    let patch = "patches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 1\n";
+    let level_1_overlay = std::fs::read_to_string(&overlay).expect("read");
+    assert!(
+        !level_1_overlay.contains("resourcequota.yaml"),
+        "{level_1_overlay}"
+    );
+    std::fs::write(&overlay, format!("{level_1_overlay}{patch}")).expect("write");
+    workspace.commit(
+        &repo,
+        "pull the image only when missing, one replica in dev",
+    );
     for level in ["2", "3", "4", "5"] {
         let output = workspace.run(&repo, &["apply", "--to", level]);
         assert_eq!(code(&output), 0, "level {level}: {}", stderr(&output));
         if level == "2" {
-            assert!(
-                stdout(&output).contains("merged        charts/api/values.yaml\n"),
-                "{}",
-                stdout(&output)
-            );
+            for merged in [
+                "charts/api/values.yaml",
+                "apps/overlays/dev/web/kustomization.yaml",
+            ] {
+                assert!(
+                    stdout(&output).contains(&format!("merged        {merged}\n")),
+                    "{}",
+                    stdout(&output)
+                );
+            }
         }
         workspace.commit(&repo, &format!("level {level}"));
     }
@@ -489,7 +506,10 @@ fn apply_from_level_1_to_5_keeps_an_edit_in_a_charts_values() {
         let theirs = std::fs::read_to_string(fresh.join(&path))
             .expect("read")
             .replace("fresh-platform", "climbing-platform");
-        if path == "charts/api/values.yaml" {
+        if path == "apps/overlays/dev/web/kustomization.yaml" {
+            assert!(theirs.contains("resourcequota.yaml"), "{theirs}");
+            assert_eq!(ours, format!("{theirs}{patch}"));
+        } else if path == "charts/api/values.yaml" {
             assert_eq!(
                 ours,
                 theirs.replace(
