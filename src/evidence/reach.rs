@@ -552,21 +552,7 @@ fn one_generator(repo: &Repository, generator: &Value) -> Vec<BTreeMap<String, S
         return git_files(repo, git);
     }
     if let Some(git) = generator.get("git") {
-        let mut include = Vec::new();
-        let mut exclude = Vec::new();
-        for directory in array(git.get("directories")) {
-            let Some(pattern) = directory.get("path").and_then(Value::as_str) else {
-                continue;
-            };
-            let Ok(glob) = globset::Glob::new(pattern) else {
-                continue;
-            };
-            if directory.get("exclude").and_then(Value::as_bool) == Some(true) {
-                exclude.push(glob.compile_matcher());
-            } else {
-                include.push(glob.compile_matcher());
-            }
-        }
+        let (include, exclude) = path_globs(git.get("directories"));
         return repo
             .folders()
             .iter()
@@ -611,21 +597,7 @@ fn one_generator(repo: &Repository, generator: &Value) -> Vec<BTreeMap<String, S
 /// A git `files` generator: one parameter set per JSON or YAML file its globs
 /// match (every key of the file, flattened, and the file's `path.*` values).
 fn git_files(repo: &Repository, git: &Value) -> Vec<BTreeMap<String, String>> {
-    let mut include = Vec::new();
-    let mut exclude = Vec::new();
-    for file in array(git.get("files")) {
-        let Some(pattern) = file.get("path").and_then(Value::as_str) else {
-            continue;
-        };
-        let Ok(glob) = globset::Glob::new(pattern) else {
-            continue;
-        };
-        if file.get("exclude").and_then(Value::as_bool) == Some(true) {
-            exclude.push(glob.compile_matcher());
-        } else {
-            include.push(glob.compile_matcher());
-        }
-    }
+    let (include, exclude) = path_globs(git.get("files"));
     repo.paths()
         .filter(|path| include.iter().any(|glob| glob.is_match(path)))
         .filter(|path| !exclude.iter().any(|glob| glob.is_match(path)))
@@ -650,6 +622,28 @@ fn git_files(repo: &Repository, git: &Value) -> Vec<BTreeMap<String, String>> {
             Some(parameters)
         })
         .collect()
+}
+
+/// A git generator's `directories` or `files`: the globs of the entries to
+/// include and of those marked `exclude: true`. A glob that does not compile
+/// matches nothing.
+fn path_globs(entries: Option<&Value>) -> (Vec<globset::GlobMatcher>, Vec<globset::GlobMatcher>) {
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    for entry in array(entries) {
+        let Some(pattern) = entry.get("path").and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(glob) = globset::Glob::new(pattern) else {
+            continue;
+        };
+        if entry.get("exclude").and_then(Value::as_bool) == Some(true) {
+            exclude.push(glob.compile_matcher());
+        } else {
+            include.push(glob.compile_matcher());
+        }
+    }
+    (include, exclude)
 }
 
 fn flatten(prefix: &str, value: &Value, into: &mut BTreeMap<String, String>) {
