@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::context_use::ContextUse;
-use super::{Catalog, Each, Error};
+use super::{Blueprint, Catalog, Each, Error, FileSpec};
 use crate::config::Config;
 use crate::model::Level;
 use crate::repo_path::RepoPath;
@@ -71,15 +71,9 @@ pub fn render(
             {
                 // Moved into a Handlebars context once, so neither call copies it again.
                 let item = handlebars::Context::from(item);
-                let target =
-                    registry
-                        .render_with_context(&target_name, &item)
-                        .map_err(|error| Error::Template {
-                            blueprint: blueprint.name.clone(),
-                            file: format!("blueprint.yaml (the target of `{}`)", spec.source),
-                            line: None,
-                            message: error.reason().to_string(),
-                        })?;
+                let target = registry
+                    .render_with_context(&target_name, &item)
+                    .map_err(|error| target_error(blueprint, spec, error.reason()))?;
                 let path = RepoPath::new(&target)
                     .and_then(|path| {
                         if path.as_str() == crate::config::FILE_NAME {
@@ -173,14 +167,19 @@ fn compile(
     if !registry.has_template(&target_name) {
         registry
             .register_template_string(&target_name, &spec.target)
-            .map_err(|error| Error::Template {
-                blueprint: blueprint.name.clone(),
-                file: format!("blueprint.yaml (the target of `{}`)", spec.source),
-                line: None,
-                message: error.reason().to_string(),
-            })?;
+            .map_err(|error| target_error(blueprint, spec, error.reason()))?;
     }
     Ok((template_name, target_name))
+}
+
+/// A target path that does not compile or render: it is in the manifest.
+fn target_error(blueprint: &Blueprint, spec: &FileSpec, reason: &impl std::fmt::Display) -> Error {
+    Error::Template {
+        blueprint: blueprint.name.clone(),
+        file: format!("blueprint.yaml (the target of `{}`)", spec.source),
+        line: None,
+        message: reason.to_string(),
+    }
 }
 
 /// A path that is a file for one blueprint and a folder for another cannot exist.
@@ -303,7 +302,6 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::config::{GitOps, PolicyEngine, Provider};
     use crate::files::InputFile;
 
     fn file(path: &str, text: &str) -> InputFile {
@@ -339,15 +337,7 @@ mod tests {
     }
 
     fn config() -> Config {
-        let text = crate::config::default_file(
-            "demo",
-            GitOps::from_name("flux").expect("flux"),
-            PolicyEngine::from_name("kyverno").expect("kyverno"),
-            Provider::from_name("docker").expect("docker"),
-            &[],
-            None,
-        );
-        crate::config::parse(std::path::Path::new("levelup.yaml"), &text).expect("valid")
+        crate::config::demo_config()
     }
 
     fn input<'a>(config: &'a Config, blueprints: &[&str]) -> Input<'a> {

@@ -1,7 +1,14 @@
 //! The commented `levelup.yaml` that `levelup init` writes once.
 
 use super::{Application, GitOps, PolicyEngine, Provider};
+#[cfg(test)]
+use super::{Config, parse};
 use crate::yaml::scalar;
+
+/// The application a new `levelup.yaml` holds when `init` is given none.
+pub fn example_application() -> Application {
+    Application::new("podinfo", "ghcr.io/stefanprodan/podinfo:6.9.2", 9898)
+}
 
 /// The text of a new `levelup.yaml`. With no applications, one example is written.
 pub fn default_file(
@@ -12,11 +19,7 @@ pub fn default_file(
     applications: &[Application],
     repo: Option<&str>,
 ) -> String {
-    let example = [Application::new(
-        "podinfo",
-        "ghcr.io/stefanprodan/podinfo:6.9.2",
-        9898,
-    )];
+    let example = [example_application()];
     let applications = if applications.is_empty() {
         &example[..]
     } else {
@@ -160,6 +163,21 @@ fn cluster_machines(provider: Provider) -> &'static str {
         Provider::Azure => "#     azure: {vm_size: Standard_D4s_v5}\n",
         Provider::Vsphere => "#     vsphere: {cpus: 4, memory_mib: 16384}\n",
     }
+}
+
+/// The default platform (flux, kyverno, docker, the example application), parsed:
+/// what unit tests elsewhere render or apply.
+#[cfg(test)]
+pub fn demo_config() -> Config {
+    let text = default_file(
+        "demo",
+        GitOps::Flux,
+        PolicyEngine::Kyverno,
+        Provider::Docker,
+        &[],
+        None,
+    );
+    parse(std::path::Path::new(super::FILE_NAME), &text).expect("the default file is valid")
 }
 
 #[cfg(test)]

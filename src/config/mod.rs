@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
 pub use choices::{Delivery, GitOps, PolicyEngine, Provider};
-pub use default_file::default_file;
+#[cfg(test)]
+pub use default_file::demo_config;
+pub use default_file::{default_file, example_application};
 pub use error_rate::default_error_rate;
 pub use machines::{Aws, Azure, Machines, Vsphere};
 pub use schema::SCHEMA;

@@ -91,7 +91,6 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::config::{GitOps, PolicyEngine, Provider};
 
     #[derive(Default)]
     struct Stages(RefCell<Vec<String>>);
@@ -103,17 +102,9 @@ mod tests {
     }
 
     fn request(root: &std::path::Path, dry_run: bool) -> ApplyRequest {
-        let text = crate::config::default_file(
-            "demo",
-            GitOps::from_name("flux").expect("flux"),
-            PolicyEngine::from_name("kyverno").expect("kyverno"),
-            Provider::from_name("docker").expect("docker"),
-            &[],
-            None,
-        );
         ApplyRequest {
             root: root.to_path_buf(),
-            config: crate::config::parse(&root.join("levelup.yaml"), &text).expect("valid"),
+            config: crate::config::demo_config(),
             level: Level::new(1).expect("level 1"),
             force: false,
             dry_run,

@@ -79,7 +79,7 @@ fn check_step(pack: &Pack, catalog: &Catalog, step: &Step) -> Result<Vec<Unsatis
     for (gitops, policy, provider, delivery) in samples {
         let application = Application {
             delivery,
-            ..Application::new("podinfo", "ghcr.io/stefanprodan/podinfo:6.9.2", 9898)
+            ..config::example_application()
         };
         let text = config::default_file("sample", gitops, policy, provider, &[application], None);
         let config = config::parse(Path::new(config::FILE_NAME), &text)?;
