@@ -20,6 +20,7 @@ static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");
 
 const MANIFEST: &str = "blueprint.yaml";
 const PINS: &str = "pins.yaml";
+const CHARTS: &str = "charts.yaml";
 
 /// A GitHub Action pinned to a full commit SHA.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -37,10 +38,22 @@ impl Pin {
     }
 }
 
+/// A Helm chart a blueprint installs, pinned to one exact version.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    /// The chart repository's `https://` URL (`index.yaml` lives there).
+    pub repository: String,
+    pub chart: String,
+    /// An exact version as the repository lists it, `1.2.3` or `v1.2.3`: never a range.
+    pub version: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Catalog {
     blueprints: BTreeMap<String, Blueprint>,
     pins: BTreeMap<String, Pin>,
+    charts: BTreeMap<String, Chart>,
     /// The names of the blueprints that came from the `--blueprints` folder.
     from_dir: BTreeSet<String>,
     /// The templates compiled so far. Loading compiles nothing: a render compiles
@@ -104,6 +117,10 @@ impl Catalog {
         &self.pins
     }
 
+    pub fn charts(&self) -> &BTreeMap<String, Chart> {
+        &self.charts
+    }
+
     /// A catalog of exactly the blueprints in `files`, for tests.
     #[cfg(test)]
     pub(super) fn from_files(files: Vec<InputFile>) -> Result<Catalog, Error> {
@@ -123,6 +140,13 @@ impl Catalog {
             if file.path == Path::new(PINS) {
                 match parse_pins(root, &file) {
                     Ok(pins) => self.pins.extend(pins),
+                    Err(mut found) => diagnostics.append(&mut found),
+                }
+                continue;
+            }
+            if file.path == Path::new(CHARTS) {
+                match parse_charts(root, &file) {
+                    Ok(charts) => self.charts.extend(charts),
                     Err(mut found) => diagnostics.append(&mut found),
                 }
                 continue;
@@ -196,6 +220,51 @@ fn parse_pins(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Pin>, Ve
         })
         .collect();
     if bad.is_empty() { Ok(pins) } else { Err(bad) }
+}
+
+/// `1.2.3` or `v1.2.3`: what a chart repository lists, with nothing that floats.
+fn is_exact_version(version: &str) -> bool {
+    let parts: Vec<&str> = version
+        .strip_prefix('v')
+        .unwrap_or(version)
+        .split('.')
+        .collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn parse_charts(root: &Path, file: &InputFile) -> Result<BTreeMap<String, Chart>, Vec<Diagnostic>> {
+    let path = root.join(&file.path);
+    let text = String::from_utf8_lossy(&file.bytes);
+    let charts: BTreeMap<String, Chart> =
+        yaml::parse(path.clone(), &text, yaml::Docs::Source).map_err(|d| vec![d])?;
+    let positions = yaml::Positions::read(&text);
+    let mut bad = Vec::new();
+    for (key, chart) in &charts {
+        let mut report = |field: &str, message: String, hint: &str| {
+            let key = format!("{key}.{field}");
+            let mut found = diagnostic(path.clone(), &key, message, hint);
+            found.line = positions.line(&key);
+            bad.push(found);
+        };
+        if !is_exact_version(&chart.version) {
+            report(
+                "version",
+                format!("`{}` is not an exact chart version", chart.version),
+                "pin the chart to one release, such as `1.20.2` or `v1.20.2`: a range would change the cluster unreviewed",
+            );
+        }
+        if !chart.repository.starts_with("https://") {
+            report(
+                "repository",
+                format!("`{}` is not an https:// chart repository", chart.repository),
+                "the URL that serves the repository's index.yaml, such as `https://charts.jetstack.io`",
+            );
+        }
+    }
+    if bad.is_empty() { Ok(charts) } else { Err(bad) }
 }
 
 fn parse_blueprint(
@@ -430,5 +499,33 @@ mod tests {
                 problems[0].message
             );
         }
+    }
+
+    #[test]
+    fn a_chart_version_that_floats_is_refused_with_its_line() {
+        let file = InputFile {
+            path: PathBuf::from("charts.yaml"),
+            bytes: b"a: {repository: 'https://example.com/charts', chart: a, version: 1.2.3}\nb: {repository: 'http://example.com/charts', chart: b, version: '~1.2'}\n".to_vec(),
+        };
+        let problems = parse_charts(Path::new("blueprints"), &file).expect_err("a range");
+        let found: Vec<(Option<&str>, Option<usize>, &str)> = problems
+            .iter()
+            .map(|p| (p.key.as_deref(), p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Some("b.version"),
+                    Some(2),
+                    "`~1.2` is not an exact chart version"
+                ),
+                (
+                    Some("b.repository"),
+                    Some(2),
+                    "`http://example.com/charts` is not an https:// chart repository"
+                ),
+            ]
+        );
     }
 }

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 /// Rendering produces the change set's input type directly.
 pub use crate::tree::RenderedFile;
-pub use catalog::{Catalog, Pin};
+pub use catalog::{Catalog, Chart, Pin};
 pub use listing::{CatalogDocument, SCHEMA, SCHEMA_ID};
 pub use manifest::{Blueprint, Each, FileSpec, When};
 pub use render::{Input, RoadmapStep, compile_all, render};

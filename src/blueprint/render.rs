@@ -206,6 +206,18 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
         .iter()
         .map(|(key, pin)| (key.as_str(), pin.uses()))
         .collect();
+    // Every blueprint levelup knows, and whether this render produces it: an index
+    // file lists the folders of the blueprints that are there, whatever their level.
+    let rendered: BTreeMap<&str, bool> = catalog
+        .names()
+        .map(|name| {
+            let produced = input.blueprints.iter().any(|wanted| wanted == name)
+                && catalog
+                    .get(name)
+                    .is_some_and(|blueprint| blueprint.when.holds(config));
+            (name, produced)
+        })
+        .collect();
     let context = json!({
         "platform": {
             "name": config.name,
@@ -233,6 +245,8 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "steps": input.roadmap,
         },
         "pins": pins,
+        "charts": catalog.charts(),
+        "blueprints": rendered,
     });
     match context {
         Value::Object(map) => map,
@@ -464,6 +478,44 @@ mod tests {
         assert!(
             matches!(&error, Error::Template { blueprint, .. } if blueprint == "argocd-only"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn templates_see_which_blueprints_are_rendered_and_the_pinned_charts() {
+        let catalog = Catalog::from_files(vec![
+            file(
+                "charts.yaml",
+                "cert-manager: {repository: 'https://charts.jetstack.io', chart: cert-manager, version: v1.20.2}\n",
+            ),
+            file(
+                "index/blueprint.yaml",
+                "name: index\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: i.hbs, target: i}\n",
+            ),
+            file(
+                "index/templates/i.hbs",
+                "{{#if blueprints.[index]}}index{{/if}} {{#if blueprints.[argocd-only]}}argocd{{/if}} {{#unless blueprints.[demo]}}no-demo{{/unless}} {{charts.[cert-manager].chart}}@{{charts.[cert-manager].version}}\n",
+            ),
+            file(
+                "argocd-only/blueprint.yaml",
+                "name: argocd-only\ndescription: d\nversion: 1.0.0\nwhen: {gitops: argocd}\nfiles:\n  - {source: x, target: x}\n",
+            ),
+            file("argocd-only/templates/x", "x\n"),
+            file(
+                "demo/blueprint.yaml",
+                "name: demo\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: d, target: d}\n",
+            ),
+            file("demo/templates/d", "d\n"),
+        ])
+        .expect("valid");
+        let config = config();
+        // argocd-only is asked for but does not apply to a Flux platform; demo is not asked for.
+        let rendered =
+            render(&catalog, &input(&config, &["index", "argocd-only"])).expect("renders");
+        let index = &rendered[&RepoPath::new("i").expect("path")];
+        assert_eq!(
+            String::from_utf8_lossy(&index.content),
+            "index  no-demo cert-manager@v1.20.2\n"
         );
     }
 }
