@@ -17,7 +17,8 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
   schema of the ConstraintTemplate of the same kind found in DIR.
 - Not cluster objects, so not checked: `.git/`, `.github/`, `.levelup/`, Helm charts' Chart.yaml,
   values*.yaml and templates/, the values of a chart charts/<app> per environment
-  (apps/overlays/<env>/<app>-values.yaml), the root levelup.yaml, kustomization files and the patch and
+  (apps/overlays/<env>/<app>-values.yaml), the values of each platform controller's remote chart
+  (infrastructure/controllers/<controller>/values*.yaml), the root levelup.yaml, kustomization files and the patch and
   generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
   Gatekeeper test suites (kind Suite).
 
@@ -191,6 +192,10 @@ def yaml_files(root: Path, report: Report) -> list[Path]:
             reason = "levelup's configuration, not a cluster object"
         elif path.name.endswith("-values.yaml") and path.parent.parent == root / "apps" / "overlays" and (root / "charts" / path.name[: -len("-values.yaml")] / "Chart.yaml").is_file():
             reason = "Helm values of an environment (checked by helm lint and helm template with them)"
+        elif path.parent.parent == root / "infrastructure" / "controllers" and path.name.startswith("values"):
+            # Read by a HelmRelease (as a ConfigMap) or an Argo CD value file; the chart is
+            # remote, so neither helm lint nor helm template can run on it offline.
+            reason = "Helm values of a platform controller's pinned chart"
         elif path.resolve() in referenced:
             reason = referenced[path.resolve()] + ", not a whole object"
         else:

@@ -522,3 +522,73 @@ fn apply_from_level_1_to_5_keeps_an_edit_in_an_overlay_and_in_a_charts_values() 
         }
     }
 }
+
+/// Commits everything, even when a level changed nothing.
+fn commit_all(workspace: &Workspace, repo: &Path, message: &str) {
+    for args in [
+        &["add", "-A"][..],
+        &["commit", "-q", "--allow-empty", "-m", message][..],
+    ] {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .env("HOME", workspace.dir.path().join("home"))
+            .status()
+            .expect("git");
+        assert!(status.success(), "git {args:?}");
+    }
+}
+
+/// The values file of every platform controller the repository has.
+fn controller_values(repo: &Path) -> BTreeSet<String> {
+    files(repo)
+        .into_iter()
+        .filter(|path| {
+            path.strip_prefix("infrastructure/controllers/")
+                .is_some_and(|rest| {
+                    rest.ends_with("/values.yaml") && rest.matches('/').count() == 1
+                })
+        })
+        .collect()
+}
+
+#[test]
+fn apply_from_level_2_to_5_keeps_an_edit_to_every_controllers_values() {
+    for gitops in ["flux", "argocd"] {
+        let workspace = Workspace::new();
+        let repo = workspace.init("controlled-platform", "1", gitops, &[WEB, API]);
+        let mut edited: BTreeSet<String> = BTreeSet::new();
+        for level in ["2", "3", "4", "5"] {
+            let output = workspace.run(&repo, &["apply", "--to", level]);
+            assert_eq!(code(&output), 0, "{gitops} {level}: {}", stderr(&output));
+            commit_all(&workspace, &repo, &format!("level {level}"));
+            // Every edit made so far survived this level's update.
+            for path in &edited {
+                let text = std::fs::read_to_string(repo.join(path)).expect("read");
+                assert!(
+                    text.contains("# ours\nextra: true\n"),
+                    "{gitops} {level}: {path}\n{text}"
+                );
+            }
+            // Edit the values of each controller this level brought.
+            let new: Vec<String> = controller_values(&repo)
+                .difference(&edited)
+                .cloned()
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            for path in &new {
+                let file = repo.join(path);
+                let text = std::fs::read_to_string(&file).expect("read");
+                std::fs::write(&file, format!("{text}# ours\nextra: true\n")).expect("write");
+                edited.insert(path.clone());
+            }
+            commit_all(&workspace, &repo, &format!("our values at level {level}"));
+        }
+        assert!(
+            edited.contains("infrastructure/controllers/cert-manager/values.yaml"),
+            "{gitops}: {edited:?}"
+        );
+    }
+}

@@ -21,6 +21,12 @@ fn switching_from_flux_to_argocd_removes_flux_keeps_edits_and_writes_argocd() {
         "networkPolicy: true",
         "networkPolicy: true\n    size: large",
     );
+    // An edit to a controller's values, which both engines read.
+    replace_in(
+        &repo.join("infrastructure/controllers/cert-manager/values.yaml"),
+        "replicaCount: 2\n",
+        "replicaCount: 3\n",
+    );
     replace_in(&repo.join("levelup.yaml"), "gitops: flux", "gitops: argocd");
     git_in(&home, &repo, &["commit", "-qam", "move to Argo CD"]);
 
@@ -56,24 +62,39 @@ fn switching_from_flux_to_argocd_removes_flux_keeps_edits_and_writes_argocd() {
             .expect("kept")
             .contains("size: large")
     );
-    // Argo CD's files are written; the shared cert-manager file changes engine.
+    // Argo CD's files are written; cert-manager's folder changes engine and keeps its values.
     for path in [
         "argocd/bootstrap/root.yaml",
         "argocd/applicationsets/apps.yaml",
         "argocd/clusters/production.json",
         "infrastructure/controllers/argo-cd.yaml",
+        "infrastructure/controllers/cert-manager/applicationset.yaml",
     ] {
         assert_eq!(status_of(path), "created", "{path}");
         assert!(repo.join(path).is_file(), "{path}");
     }
     assert_eq!(
-        status_of("infrastructure/controllers/cert-manager.yaml"),
+        status_of("infrastructure/controllers/cert-manager/release.yaml"),
+        "removed"
+    );
+    assert_eq!(
+        status_of("infrastructure/controllers/cert-manager/kustomization.yaml"),
         "updated"
     );
     assert!(
-        std::fs::read_to_string(repo.join("infrastructure/controllers/cert-manager.yaml"))
-            .expect("written")
-            .contains("kind: ApplicationSet")
+        std::fs::read_to_string(
+            repo.join("infrastructure/controllers/cert-manager/kustomization.yaml")
+        )
+        .expect("written")
+        .contains("- applicationset.yaml")
+    );
+    let values =
+        std::fs::read_to_string(repo.join("infrastructure/controllers/cert-manager/values.yaml"))
+            .expect("kept");
+    assert!(values.contains("replicaCount: 3\n"), "{values}");
+    assert!(
+        !summary.contains(" infrastructure/controllers/cert-manager/values.yaml"),
+        "{summary}"
     );
     // The lock no longer tracks the kept file: another apply leaves it alone.
     git_in(&home, &repo, &["add", "-A"]);

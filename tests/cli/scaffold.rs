@@ -124,7 +124,9 @@ created       clusters/staging/kustomization.yaml\n\
 updated       docs/roadmap.md\n\
 created       infrastructure/configs/cluster-issuers.yaml\n\
 created       infrastructure/configs/kustomization.yaml\n\
-created       infrastructure/controllers/cert-manager.yaml\n\
+created       infrastructure/controllers/cert-manager/kustomization.yaml\n\
+created       infrastructure/controllers/cert-manager/release.yaml\n\
+created       infrastructure/controllers/cert-manager/values.yaml\n\
 created       infrastructure/controllers/kustomization.yaml\n";
 
 /// What apply says while the default platform's files wait for `github.repo`.
@@ -244,7 +246,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 24 created, 7 updated, 14 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 26 created, 7 updated, 14 unchanged\n"
         )),
         "{out}"
     );
@@ -259,7 +261,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        format!("{LEVEL_2_CHANGES}level 3: 24 created, 7 updated, 14 unchanged\n")
+        format!("{LEVEL_2_CHANGES}level 3: 26 created, 7 updated, 14 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -914,14 +916,14 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 24 created, 7 updated, 14 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 26 created, 7 updated, 14 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 43 unchanged\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 45 unchanged\n",
         &format!(
             "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n"
         ),

@@ -7,7 +7,10 @@
 //! Application, and the Applications an ApplicationSet generates from its git file or
 //! list generators (Go templates expanded with each element). Along the way it checks
 //! that each path and source exists, each `dependsOn` and project names something
-//! that is there, and each chart from outside the repository has a pinned version.
+//! that is there, each chart from outside the repository has a pinned version, each
+//! release and Application goes into a namespace that is deployed or created, and each
+//! custom resource (an issuer, a store, a rule) is applied after the release that brings
+//! its CRDs: by a Kustomization that depends on that release's, or in a later sync wave.
 //! It parses the files itself, with serde-saphyr, as the engines would read them.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,7 +129,46 @@ struct Walk<'a> {
     destinations: Vec<(String, String)>,
     /// Argo CD objects by name, so that one met twice is walked once.
     seen: BTreeSet<String>,
+    /// What applies the objects being walked: a Flux Kustomization `namespace/name`, or
+    /// for Argo CD the sync wave of the root application's child that leads here.
+    unit: Unit,
+    /// How deep in Applications and ApplicationSets the walk is (Argo CD).
+    depth: usize,
+    /// Flux Kustomization → the Kustomizations it depends on.
+    flux_edges: Vec<(String, String)>,
+    namespaces: BTreeSet<String>,
+    needed_namespaces: Vec<(String, String)>,
+    /// Chart name → what installs its release.
+    charts: BTreeMap<String, Unit>,
+    /// Custom resources: where, the chart whose CRDs they need, what applies them.
+    custom: Vec<(String, &'static str, Unit)>,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+enum Unit {
+    None,
+    Flux(String),
+    Wave(i64),
+}
+
+/// The chart that brings the CRDs of a custom resource, by API group and kind.
+fn crd_chart(group: &str, kind: &str) -> Option<&'static str> {
+    Some(match (group, kind) {
+        ("cert-manager.io", _) => "cert-manager",
+        ("external-secrets.io", _) => "external-secrets",
+        ("monitoring.coreos.com", _) => "kube-prometheus-stack",
+        ("keda.sh", _) => "keda",
+        ("opentelemetry.io", _) => "opentelemetry-operator",
+        ("flagger.app", _) => "flagger",
+        ("argoproj.io", "Rollout" | "AnalysisTemplate" | "ClusterAnalysisTemplate") => {
+            "argo-rollouts"
+        }
+        _ => return None,
+    })
+}
+
+/// Namespaces that exist before any of the repository is applied.
+const GIVEN_NAMESPACES: [&str; 4] = ["default", "kube-system", "flux-system", "argocd"];
 
 impl<'a> Walk<'a> {
     fn new(repo: &'a Repo, repo_url: &str) -> Walk<'a> {
@@ -143,6 +185,13 @@ impl<'a> Walk<'a> {
             needed_projects: Vec::new(),
             destinations: Vec::new(),
             seen: BTreeSet::new(),
+            unit: Unit::None,
+            depth: 0,
+            flux_edges: Vec::new(),
+            namespaces: BTreeSet::new(),
+            needed_namespaces: Vec::new(),
+            charts: BTreeMap::new(),
+            custom: Vec::new(),
         }
     }
 
@@ -269,6 +318,12 @@ impl<'a> Walk<'a> {
         let name = str_at(object, "/metadata/name").unwrap_or_default();
         let namespace = str_at(object, "/metadata/namespace").unwrap_or("default");
         let here = format!("{path} ({kind} {name})");
+        if let Some(chart) = crd_chart(group, kind) {
+            self.custom.push((here.clone(), chart, self.unit.clone()));
+        }
+        if kind == "Namespace" && api_version == "v1" {
+            self.namespaces.insert(name.to_string());
+        }
         match (group, kind) {
             ("fluxcd.controlplane.io", "FluxInstance") => {
                 let sync_name = str_at(object, "/spec/sync/name").unwrap_or(namespace);
@@ -300,6 +355,10 @@ impl<'a> Walk<'a> {
                     let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
                     self.depends_on
                         .push((here.clone(), format!("{needed_namespace}/{needed_name}")));
+                    self.flux_edges.push((
+                        format!("{namespace}/{name}"),
+                        format!("{needed_namespace}/{needed_name}"),
+                    ));
                 }
                 let source_kind = str_at(object, "/spec/sourceRef/kind").unwrap_or_default();
                 let source_name = str_at(object, "/spec/sourceRef/name").unwrap_or_default();
@@ -315,10 +374,13 @@ impl<'a> Walk<'a> {
                     here.clone(),
                     format!("{source_kind} {source_namespace}/{source_name}"),
                 ));
+                let outer =
+                    std::mem::replace(&mut self.unit, Unit::Flux(format!("{namespace}/{name}")));
                 match str_at(object, "/spec/path").and_then(normalize) {
                     Some(dir) => self.folder(&dir, true, &here),
                     None => self.problem(format!("{here}: no path")),
                 }
+                self.unit = outer;
             }
             ("helm.toolkit.fluxcd.io", "HelmRelease") => {
                 let (source, chart) = if let Some(reference) = object.pointer("/spec/chartRef") {
@@ -335,6 +397,22 @@ impl<'a> Walk<'a> {
                 let source_kind = str_at(&source, "/kind").unwrap_or_default();
                 let source_name = str_at(&source, "/name").unwrap_or_default();
                 let source_namespace = str_at(&source, "/namespace").unwrap_or(namespace);
+                self.charts
+                    .insert(chart.unwrap_or(name).to_string(), self.unit.clone());
+                let creates = object
+                    .pointer("/spec/install/createNamespace")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                self.needed_namespaces
+                    .push((here.clone(), namespace.to_string()));
+                if let Some(into) = str_at(object, "/spec/targetNamespace") {
+                    if creates {
+                        self.namespaces.insert(into.to_string());
+                    } else {
+                        self.needed_namespaces
+                            .push((here.clone(), into.to_string()));
+                    }
+                }
                 self.needed_sources.push((
                     here.clone(),
                     format!("{source_kind} {source_namespace}/{source_name}"),
@@ -356,6 +434,19 @@ impl<'a> Walk<'a> {
             ("argoproj.io", "Application" | "ApplicationSet") => {
                 // An object met twice (a file two walks reach) is walked once.
                 let first = self.seen.insert(format!("{kind} {name}"));
+                // The root application's children are ordered by their sync waves; what
+                // they create is applied in their wave.
+                let outer = self.unit.clone();
+                if self.depth == 1 {
+                    let wave = str_at(
+                        object,
+                        "/metadata/annotations/argocd.argoproj.io~1sync-wave",
+                    )
+                    .and_then(|wave| wave.parse().ok())
+                    .unwrap_or(0);
+                    self.unit = Unit::Wave(wave);
+                }
+                self.depth += 1;
                 match kind {
                     "Application" if first => {
                         let spec = object.get("spec").cloned().unwrap_or(Value::Null);
@@ -364,6 +455,8 @@ impl<'a> Walk<'a> {
                     "ApplicationSet" if first => self.application_set(&here, object),
                     _ => {}
                 }
+                self.depth -= 1;
+                self.unit = outer;
             }
             _ => {}
         }
@@ -373,6 +466,22 @@ impl<'a> Walk<'a> {
         if let Some(project) = str_at(spec, "/project") {
             self.needed_projects
                 .push((here.to_string(), project.to_string()));
+        }
+        let creates = spec
+            .pointer("/syncPolicy/syncOptions")
+            .and_then(Value::as_array)
+            .is_some_and(|options| {
+                options
+                    .iter()
+                    .any(|option| option.as_str() == Some("CreateNamespace=true"))
+            });
+        if let Some(namespace) = str_at(spec, "/destination/namespace") {
+            if creates {
+                self.namespaces.insert(namespace.to_string());
+            } else {
+                self.needed_namespaces
+                    .push((here.to_string(), namespace.to_string()));
+            }
         }
         if let Some(destination) = str_at(spec, "/destination/name") {
             self.destinations
@@ -395,15 +504,8 @@ impl<'a> Walk<'a> {
             .collect();
         for source in &sources {
             let repo_url = str_at(source, "/repoURL").unwrap_or_default();
-            if repo_url != self.repo_url {
-                let version = str_at(source, "/targetRevision").unwrap_or_default();
-                if str_at(source, "/chart").is_none() || !is_pinned(version) {
-                    self.problem(format!(
-                        "{here}: `{repo_url}` is not a chart at a pinned version"
-                    ));
-                }
-                continue;
-            }
+            // A chart's value files: beside it in this repository, or `$ref/path` in the
+            // source of ours with that `ref` (a remote chart read with our values).
             for value_file in source
                 .pointer("/helm/valueFiles")
                 .and_then(Value::as_array)
@@ -418,6 +520,12 @@ impl<'a> Walk<'a> {
                         }
                         normalize(rest)
                     }
+                    _ if repo_url != self.repo_url => {
+                        self.problem(format!(
+                            "{here}: value file `{value_file}` is in the chart's repository, not ours"
+                        ));
+                        continue;
+                    }
                     _ => str_at(source, "/path").and_then(|dir| join(dir, value_file)),
                 };
                 match file {
@@ -426,6 +534,18 @@ impl<'a> Walk<'a> {
                     }
                     _ => self.problem(format!("{here}: value file `{value_file}` does not exist")),
                 }
+            }
+            if let Some(chart) = str_at(source, "/chart") {
+                self.charts.insert(chart.to_string(), self.unit.clone());
+            }
+            if repo_url != self.repo_url {
+                let version = str_at(source, "/targetRevision").unwrap_or_default();
+                if str_at(source, "/chart").is_none() || !is_pinned(version) {
+                    self.problem(format!(
+                        "{here}: `{repo_url}` is not a chart at a pinned version"
+                    ));
+                }
+                continue;
             }
             let Some(dir) = str_at(source, "/path").and_then(normalize) else {
                 if str_at(source, "/ref").is_none() {
@@ -551,10 +671,56 @@ impl<'a> Walk<'a> {
                 self.problem(format!("{here}: its project {needed} is not deployed"));
             }
         }
+        for (here, namespace) in std::mem::take(&mut self.needed_namespaces) {
+            if !self.namespaces.contains(&namespace)
+                && !GIVEN_NAMESPACES.contains(&namespace.as_str())
+            {
+                self.problem(format!(
+                    "{here}: its namespace {namespace} is neither deployed nor created"
+                ));
+            }
+        }
+        for (here, chart, unit) in std::mem::take(&mut self.custom) {
+            let Some(controller) = self.charts.get(chart).cloned() else {
+                self.problem(format!("{here}: no release of {chart} brings its CRDs"));
+                continue;
+            };
+            if !self.applied_after(&unit, &controller) {
+                self.problem(format!(
+                    "{here}: applied by {unit:?}, not after {controller:?}, which installs {chart} and its CRDs"
+                ));
+            }
+        }
         for (here, destination) in std::mem::take(&mut self.destinations) {
             if !clusters.contains(&destination) {
                 self.problem(format!("{here}: no cluster is named `{destination}`"));
             }
+        }
+    }
+}
+
+impl Walk<'_> {
+    /// Whether `later` is applied only once `earlier` is ready: a Kustomization that
+    /// depends on it, directly or not, or a later sync wave.
+    fn applied_after(&self, later: &Unit, earlier: &Unit) -> bool {
+        match (later, earlier) {
+            (Unit::Wave(later), Unit::Wave(earlier)) => later > earlier,
+            (Unit::Flux(later), Unit::Flux(earlier)) => {
+                let mut seen = BTreeSet::new();
+                let mut next = vec![later.clone()];
+                while let Some(at) = next.pop() {
+                    for (from, to) in &self.flux_edges {
+                        if from == &at && seen.insert(to.clone()) {
+                            if to == earlier {
+                                return true;
+                            }
+                            next.push(to.clone());
+                        }
+                    }
+                }
+                false
+            }
+            _ => false,
         }
     }
 }
@@ -838,19 +1004,43 @@ fn the_wiring_walk_finds_a_missing_path_a_missing_source_and_an_orphan() {
     // A Kustomization whose path is gone, a release whose source is gone, a stray file.
     std::fs::remove_dir_all(repo.join("apps/overlays/staging")).expect("remove");
     crate::support::replace_in(
-        &repo.join("infrastructure/controllers/cert-manager.yaml"),
-        "kind: OCIRepository\nmetadata:\n  name: cert-manager",
-        "kind: OCIRepository\nmetadata:\n  name: cert-manager-old",
+        &repo.join("infrastructure/controllers/cert-manager/release.yaml"),
+        "kind: HelmRepository\nmetadata:\n  name: jetstack",
+        "kind: HelmRepository\nmetadata:\n  name: jetstack-old",
     );
     std::fs::write(
         repo.join("infrastructure/controllers/stray.yaml"),
         "kind: ConfigMap\n",
     )
     .expect("write");
+    // An issuer applied with the controllers, before cert-manager's CRDs exist, and a
+    // release into a namespace nobody creates.
+    std::fs::rename(
+        repo.join("infrastructure/configs/cluster-issuers.yaml"),
+        repo.join("infrastructure/controllers/cluster-issuers.yaml"),
+    )
+    .expect("move");
+    crate::support::replace_in(
+        &repo.join("infrastructure/configs/kustomization.yaml"),
+        "  - cluster-issuers.yaml\n",
+        "",
+    );
+    crate::support::replace_in(
+        &repo.join("infrastructure/controllers/kustomization.yaml"),
+        "  - cert-manager\n",
+        "  - cert-manager\n  - cluster-issuers.yaml\n",
+    );
+    crate::support::replace_in(
+        &repo.join("infrastructure/controllers/cert-manager/release.yaml"),
+        "kind: Namespace\nmetadata:\n  name: cert-manager",
+        "kind: Namespace\nmetadata:\n  name: cert-manager-typo",
+    );
     let problems = wiring_problems(&repo, "flux").0.join("\n");
     for expected in [
+        "(ClusterIssuer platform-ca): applied by Flux(\"flux-system/infra-controllers\"), not after Flux(\"flux-system/infra-controllers\"), which installs cert-manager and its CRDs",
+        "(HelmRelease cert-manager): its namespace cert-manager is neither deployed nor created",
         "the path `apps/overlays/staging` does not exist",
-        "its source OCIRepository cert-manager/cert-manager is not deployed",
+        "its source HelmRepository cert-manager/jetstack is not deployed",
         "infrastructure/controllers/stray.yaml is written, but nothing deploys it",
     ] {
         assert!(problems.contains(expected), "{expected}\n{problems}");
