@@ -17,7 +17,8 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
   schema of the ConstraintTemplate of the same kind found in DIR.
 - Not cluster objects, so not checked: `.git/`, `.github/`, `.levelup/`, Helm charts' Chart.yaml,
   values*.yaml and templates/, the values of a chart charts/<app> per environment
-  (apps/overlays/<env>/<app>-values.yaml), the root levelup.yaml, kustomization files and the patch and
+  (apps/overlays/<env>/<app>-values.yaml), the values of each platform controller's remote chart
+  (infrastructure/controllers/<controller>/values*.yaml), the root levelup.yaml, kustomization files and the patch and
   generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
   Gatekeeper test suites (kind Suite).
 
@@ -191,6 +192,10 @@ def yaml_files(root: Path, report: Report) -> list[Path]:
             reason = "levelup's configuration, not a cluster object"
         elif path.name.endswith("-values.yaml") and path.parent.parent == root / "apps" / "overlays" and (root / "charts" / path.name[: -len("-values.yaml")] / "Chart.yaml").is_file():
             reason = "Helm values of an environment (checked by helm lint and helm template with them)"
+        elif path.parent.parent == root / "infrastructure" / "controllers" and path.name.startswith("values"):
+            # Read by a HelmRelease (as a ConfigMap) or an Argo CD value file; the chart is
+            # remote, so neither helm lint nor helm template can run on it offline.
+            reason = "Helm values of a platform controller's pinned chart"
         elif path.resolve() in referenced:
             reason = referenced[path.resolve()] + ", not a whole object"
         else:
@@ -271,6 +276,25 @@ def validate_with_schema(doc: Document, report: Report, schema: dict, source: st
     return not errors
 
 
+GO_ANCHORED_FLAGS = re.compile(r"^\^\(\?([a-zA-Z]+)\)")
+
+
+def python_patterns(node: Any) -> Any:
+    """The schema with its `pattern`s readable by Python's re. CRD schemas are written for Go's
+    regexp, which takes inline flags anywhere: prometheus-operator's PrometheusRule has
+    `^(?i)(abort|warn)?$`, which Python (3.11+) refuses unless the flags come first, and
+    check_schema would call the whole schema invalid. `^(?i)...` and `(?i)^...` mean the same."""
+    if isinstance(node, dict):
+        out = {key: python_patterns(value) for key, value in node.items()}
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            out["pattern"] = GO_ANCHORED_FLAGS.sub(r"(?\1)^", pattern)
+        return out
+    if isinstance(node, list):
+        return [python_patterns(item) for item in node]
+    return node
+
+
 class CrdSchemas:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -279,7 +303,9 @@ class CrdSchemas:
     def get(self, group: str, version: str, kind: str) -> tuple[Path, Any]:
         path = self.folder / group / f"{kind.lower()}_{version}.json"
         if path not in self.cache:
-            self.cache[path] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+            self.cache[path] = (
+                python_patterns(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+            )
         return path, self.cache[path]
 
 
