@@ -276,6 +276,25 @@ def validate_with_schema(doc: Document, report: Report, schema: dict, source: st
     return not errors
 
 
+GO_ANCHORED_FLAGS = re.compile(r"^\^\(\?([a-zA-Z]+)\)")
+
+
+def python_patterns(node: Any) -> Any:
+    """The schema with its `pattern`s readable by Python's re. CRD schemas are written for Go's
+    regexp, which takes inline flags anywhere: prometheus-operator's PrometheusRule has
+    `^(?i)(abort|warn)?$`, which Python (3.11+) refuses unless the flags come first, and
+    check_schema would call the whole schema invalid. `^(?i)...` and `(?i)^...` mean the same."""
+    if isinstance(node, dict):
+        out = {key: python_patterns(value) for key, value in node.items()}
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            out["pattern"] = GO_ANCHORED_FLAGS.sub(r"(?\1)^", pattern)
+        return out
+    if isinstance(node, list):
+        return [python_patterns(item) for item in node]
+    return node
+
+
 class CrdSchemas:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -284,7 +303,9 @@ class CrdSchemas:
     def get(self, group: str, version: str, kind: str) -> tuple[Path, Any]:
         path = self.folder / group / f"{kind.lower()}_{version}.json"
         if path not in self.cache:
-            self.cache[path] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+            self.cache[path] = (
+                python_patterns(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+            )
         return path, self.cache[path]
 
 
