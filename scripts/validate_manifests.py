@@ -176,9 +176,38 @@ def referenced_by_kustomizations(root: Path) -> dict[Path, str]:
     return referenced
 
 
+def argocd_value_files(root: Path) -> dict[Path, str]:
+    """Helm values of this repository that an Argo CD source names as `$values/<path>`."""
+    referenced: dict[Path, str] = {}
+    for path in root.rglob("*.y*ml"):
+        if not path.is_file() or skipped_dir(root, path):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "$values/" not in text:
+                continue
+            documents = load_documents(text)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # reported by yamllint
+        for _, data in documents:
+            if not isinstance(data, dict) or data.get("kind") not in ("Application", "ApplicationSet"):
+                continue
+            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+            if data.get("kind") == "ApplicationSet":
+                template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+                spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+            sources = list(spec.get("sources") or []) + [spec.get("source")]
+            for source in sources:
+                helm = source.get("helm") if isinstance(source, dict) else None
+                for entry in (helm.get("valueFiles") or []) if isinstance(helm, dict) else []:
+                    if isinstance(entry, str) and entry.startswith("$values/"):
+                        referenced[(root / entry[len("$values/"):]).resolve()] = "Helm values an Argo CD source reads"
+    return referenced
+
+
 def yaml_files(root: Path, report: Report) -> list[Path]:
     charts = chart_dirs(root)
-    referenced = referenced_by_kustomizations(root)
+    referenced = argocd_value_files(root) | referenced_by_kustomizations(root)
     files = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in (".yaml", ".yml") or skipped_dir(root, path):
