@@ -17,8 +17,8 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
   schema of the ConstraintTemplate of the same kind found in DIR.
 - Not cluster objects, so not checked: `.git/`, `.github/`, `.levelup/`, Helm charts' Chart.yaml,
   values*.yaml and templates/, the values of a chart charts/<app> per environment
-  (apps/overlays/<env>/<app>-values.yaml), the values of each platform controller's remote chart
-  (infrastructure/controllers/<controller>/values*.yaml), the root levelup.yaml, kustomization files and the patch and
+  (apps/overlays/<env>/<app>-values.yaml), the values files an Argo CD source reads as
+  `$values/<path>` (a platform controller's remote chart), the root levelup.yaml, kustomization files and the patch and
   generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
   Gatekeeper test suites (kind Suite).
 
@@ -177,9 +177,38 @@ def referenced_by_kustomizations(root: Path) -> dict[Path, str]:
     return referenced
 
 
+def argocd_value_files(root: Path) -> dict[Path, str]:
+    """Helm values of this repository that an Argo CD source names as `$values/<path>`."""
+    referenced: dict[Path, str] = {}
+    for path in root.rglob("*.y*ml"):
+        if not path.is_file() or skipped_dir(root, path):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "$values/" not in text:
+                continue
+            documents = load_documents(text)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # reported by yamllint
+        for _, data in documents:
+            if not isinstance(data, dict) or data.get("kind") not in ("Application", "ApplicationSet"):
+                continue
+            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+            if data.get("kind") == "ApplicationSet":
+                template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+                spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+            sources = list(spec.get("sources") or []) + [spec.get("source")]
+            for source in sources:
+                helm = source.get("helm") if isinstance(source, dict) else None
+                for entry in (helm.get("valueFiles") or []) if isinstance(helm, dict) else []:
+                    if isinstance(entry, str) and entry.startswith("$values/"):
+                        referenced[(root / entry[len("$values/"):]).resolve()] = "Helm values an Argo CD source reads"
+    return referenced
+
+
 def yaml_files(root: Path, report: Report) -> list[Path]:
     charts = chart_dirs(root)
-    referenced = referenced_by_kustomizations(root)
+    referenced = argocd_value_files(root) | referenced_by_kustomizations(root)
     files = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in (".yaml", ".yml") or skipped_dir(root, path):
@@ -192,10 +221,6 @@ def yaml_files(root: Path, report: Report) -> list[Path]:
             reason = "levelup's configuration, not a cluster object"
         elif path.name.endswith("-values.yaml") and path.parent.parent == root / "apps" / "overlays" and (root / "charts" / path.name[: -len("-values.yaml")] / "Chart.yaml").is_file():
             reason = "Helm values of an environment (checked by helm lint and helm template with them)"
-        elif path.parent.parent == root / "infrastructure" / "controllers" and path.name.startswith("values"):
-            # Read by a HelmRelease (as a ConfigMap) or an Argo CD value file; the chart is
-            # remote, so neither helm lint nor helm template can run on it offline.
-            reason = "Helm values of a platform controller's pinned chart"
         elif path.resolve() in referenced:
             reason = referenced[path.resolve()] + ", not a whole object"
         else:
