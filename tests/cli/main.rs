@@ -1,5 +1,6 @@
 //! levelup's integration tests: the real binary, run as a user would.
 
+mod alerts;
 mod applications;
 mod architecture;
 mod bad_input;

@@ -100,15 +100,27 @@ updated       apps/base/shop/deployment.yaml\n\
 created       apps/base/shop/hpa.yaml\n\
 updated       apps/base/shop/kustomization.yaml\n\
 created       apps/base/shop/pdb.yaml\n\
+created       apps/overlays/dev/shop/externalsecret.yaml\n\
 updated       apps/overlays/dev/shop/kustomization.yaml\n\
 created       apps/overlays/dev/shop/limitrange.yaml\n\
+created       apps/overlays/dev/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/dev/shop/prometheusrule.yaml\n\
 created       apps/overlays/dev/shop/resourcequota.yaml\n\
+created       apps/overlays/dev/shop/servicemonitor.yaml\n\
+created       apps/overlays/production/shop/externalsecret.yaml\n\
 updated       apps/overlays/production/shop/kustomization.yaml\n\
 created       apps/overlays/production/shop/limitrange.yaml\n\
+created       apps/overlays/production/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/production/shop/prometheusrule.yaml\n\
 created       apps/overlays/production/shop/resourcequota.yaml\n\
+created       apps/overlays/production/shop/servicemonitor.yaml\n\
+created       apps/overlays/staging/shop/externalsecret.yaml\n\
 updated       apps/overlays/staging/shop/kustomization.yaml\n\
 created       apps/overlays/staging/shop/limitrange.yaml\n\
+created       apps/overlays/staging/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/staging/shop/prometheusrule.yaml\n\
 created       apps/overlays/staging/shop/resourcequota.yaml\n\
+created       apps/overlays/staging/shop/servicemonitor.yaml\n\
 created       clusters/dev/apps.yaml\n\
 created       clusters/dev/flux-instance.yaml\n\
 created       clusters/dev/infrastructure.yaml\n\
@@ -123,10 +135,17 @@ created       clusters/staging/infrastructure.yaml\n\
 created       clusters/staging/kustomization.yaml\n\
 updated       docs/roadmap.md\n\
 created       infrastructure/configs/cluster-issuers.yaml\n\
+created       infrastructure/configs/cluster-secret-store.yaml\n\
 created       infrastructure/configs/kustomization.yaml\n\
 created       infrastructure/controllers/cert-manager/kustomization.yaml\n\
 created       infrastructure/controllers/cert-manager/release.yaml\n\
 created       infrastructure/controllers/cert-manager/values.yaml\n\
+created       infrastructure/controllers/external-secrets/kustomization.yaml\n\
+created       infrastructure/controllers/external-secrets/release.yaml\n\
+created       infrastructure/controllers/external-secrets/values.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/kustomization.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/release.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/values.yaml\n\
 created       infrastructure/controllers/kustomization.yaml\n";
 
 /// What apply says while the default platform's files wait for `github.repo`.
@@ -246,7 +265,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 26 created, 7 updated, 14 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 45 created, 7 updated, 14 unchanged\n"
         )),
         "{out}"
     );
@@ -261,7 +280,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        format!("{LEVEL_2_CHANGES}level 3: 26 created, 7 updated, 14 unchanged\n")
+        format!("{LEVEL_2_CHANGES}level 3: 45 created, 7 updated, 14 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -916,14 +935,14 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 26 created, 7 updated, 14 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 45 created, 7 updated, 14 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 45 unchanged\n",
+        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 64 unchanged\n",
         &format!(
             "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n"
         ),
