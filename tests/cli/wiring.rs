@@ -1056,3 +1056,102 @@ fn the_wiring_walk_finds_a_missing_path_a_missing_source_and_an_orphan() {
         "{problems}"
     );
 }
+
+/// Every chart a release or an Argo CD source installs, as `(chart, version, where)`.
+fn chart_pins(repo: &Repo) -> Vec<(String, String, String)> {
+    fn visit(value: &Value, path: &str, found: &mut Vec<(String, String, String)>) {
+        match value {
+            Value::Object(map) => {
+                // A HelmRelease's chart spec, or an Argo CD source of a chart.
+                if let (Some(Value::String(chart)), Some(Value::String(version))) = (
+                    map.get("chart"),
+                    map.get("version").or(map.get("targetRevision")),
+                ) {
+                    found.push((chart.clone(), version.clone(), path.to_string()));
+                }
+                for value in map.values() {
+                    visit(value, path, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| visit(item, path, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for path in repo.files.keys().filter(|path| {
+        is_manifest(path) && (path.starts_with("infrastructure/") || path.starts_with("argocd/"))
+    }) {
+        let text = repo.text(path).unwrap_or_default();
+        for document in serde_saphyr::from_multiple::<Value>(&text).unwrap_or_default() {
+            visit(&document, path, &mut found);
+        }
+    }
+    found
+}
+
+#[test]
+fn every_chart_version_comes_from_charts_yaml() {
+    let pins: BTreeMap<String, Value> = serde_saphyr::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/charts.yaml"),
+        )
+        .expect("charts.yaml"),
+    )
+    .expect("parses");
+    let pinned: BTreeMap<&str, &str> = pins
+        .values()
+        .map(|entry| {
+            (
+                str_at(entry, "/chart").unwrap_or_default(),
+                str_at(entry, "/version").unwrap_or_default(),
+            )
+        })
+        .collect();
+    // No template writes a chart version of its own (a chart's own Chart.yaml, and the
+    // tool versions workflows install, aside).
+    let blueprints = Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints");
+    let templates = levelup::files::on_disk(&blueprints, &|path| {
+        path.components()
+            .any(|part| part.as_os_str() == "templates")
+            && !path.to_string_lossy().contains("Chart.yaml")
+            && !path.to_string_lossy().contains("workflows")
+    })
+    .expect("readable");
+    assert!(templates.len() > 20);
+    for file in templates {
+        for (number, line) in String::from_utf8_lossy(&file.bytes).lines().enumerate() {
+            let value = line
+                .trim()
+                .strip_prefix("version:")
+                .or_else(|| line.trim().strip_prefix("targetRevision:"))
+                .or_else(|| line.split_once("--version ").map(|(_, rest)| rest))
+                .map(|value| {
+                    value
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_matches('"')
+                });
+            assert!(
+                !value.is_some_and(is_pinned),
+                "blueprints/{}:{}: a chart version belongs in charts.yaml: {line}",
+                file.path.display(),
+                number + 1
+            );
+        }
+    }
+    for gitops in ["flux", "argocd"] {
+        let workspace = tempfile::tempdir().expect("temporary folder");
+        let repo = platform(workspace.path(), gitops);
+        apply(workspace.path(), &repo, 5);
+        let found = chart_pins(&Repo::read(&repo));
+        assert!(found.len() >= 3, "{gitops}: {found:?}");
+        for (chart, version, path) in found {
+            assert_eq!(
+                pinned.get(chart.as_str()),
+                Some(&version.as_str()),
+                "{gitops}: {path} installs {chart} {version}, which blueprints/charts.yaml does not pin"
+            );
+        }
+    }
+}
