@@ -484,7 +484,7 @@ fn apply_from_level_1_to_5_keeps_an_edit_in_an_overlay_and_in_a_charts_values() 
                 );
             }
         }
-        workspace.commit(&repo, &format!("level {level}"));
+        commit_all(&workspace, &repo, &format!("level {level}"));
     }
     let text = std::fs::read_to_string(&values).expect("read");
     assert!(
