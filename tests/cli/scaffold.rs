@@ -95,6 +95,128 @@ const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 
 /// What `apply --to 2` (or 3, which adds no file of its own yet) changes in a level-1
 /// repository with one application: the level-2 application files, and the documents.
+/// What `apply --to 3` says on a repository at level 2: level 3's controllers and canaries.
+const LEVEL_3_AFTER_2: &str = "updated       README.md\n\
+created       apps/overlays/dev/shop/canary.yaml\n\
+created       apps/overlays/dev/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/dev/shop/kustomization.yaml\n\
+created       apps/overlays/dev/shop/metrictemplate.yaml\n\
+created       apps/overlays/dev/shop/scaledobject.yaml\n\
+created       apps/overlays/production/shop/canary.yaml\n\
+created       apps/overlays/production/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/production/shop/kustomization.yaml\n\
+created       apps/overlays/production/shop/metrictemplate.yaml\n\
+created       apps/overlays/production/shop/scaledobject.yaml\n\
+created       apps/overlays/staging/shop/canary.yaml\n\
+created       apps/overlays/staging/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/staging/shop/kustomization.yaml\n\
+created       apps/overlays/staging/shop/metrictemplate.yaml\n\
+created       apps/overlays/staging/shop/scaledobject.yaml\n\
+updated       docs/roadmap.md\n\
+updated       infrastructure/configs/kustomization.yaml\n\
+created       infrastructure/configs/opentelemetry.yaml\n\
+created       infrastructure/controllers/flagger/kustomization.yaml\n\
+created       infrastructure/controllers/flagger/loadtester-values.yaml\n\
+created       infrastructure/controllers/flagger/release.yaml\n\
+created       infrastructure/controllers/flagger/values.yaml\n\
+created       infrastructure/controllers/keda/kustomization.yaml\n\
+created       infrastructure/controllers/keda/release.yaml\n\
+created       infrastructure/controllers/keda/values.yaml\n\
+updated       infrastructure/controllers/kustomization.yaml\n\
+created       infrastructure/controllers/opencost/kustomization.yaml\n\
+created       infrastructure/controllers/opencost/release.yaml\n\
+created       infrastructure/controllers/opencost/values.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/values.yaml\n\
+level 3: 26 created, 7 updated, 65 unchanged\n";
+
+/// What `apply --to 3` from level 1 says: level 2's files and level 3's controllers.
+const LEVEL_3_CHANGES: &str = "updated       README.md\n\
+updated       apps/base/shop/deployment.yaml\n\
+created       apps/base/shop/hpa.yaml\n\
+updated       apps/base/shop/kustomization.yaml\n\
+created       apps/base/shop/pdb.yaml\n\
+created       apps/overlays/dev/shop/canary.yaml\n\
+created       apps/overlays/dev/shop/externalsecret.yaml\n\
+created       apps/overlays/dev/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/dev/shop/kustomization.yaml\n\
+created       apps/overlays/dev/shop/limitrange.yaml\n\
+created       apps/overlays/dev/shop/metrictemplate.yaml\n\
+created       apps/overlays/dev/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/dev/shop/prometheusrule.yaml\n\
+created       apps/overlays/dev/shop/resourcequota.yaml\n\
+created       apps/overlays/dev/shop/scaledobject.yaml\n\
+created       apps/overlays/dev/shop/servicemonitor.yaml\n\
+created       apps/overlays/production/shop/canary.yaml\n\
+created       apps/overlays/production/shop/externalsecret.yaml\n\
+created       apps/overlays/production/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/production/shop/kustomization.yaml\n\
+created       apps/overlays/production/shop/limitrange.yaml\n\
+created       apps/overlays/production/shop/metrictemplate.yaml\n\
+created       apps/overlays/production/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/production/shop/prometheusrule.yaml\n\
+created       apps/overlays/production/shop/resourcequota.yaml\n\
+created       apps/overlays/production/shop/scaledobject.yaml\n\
+created       apps/overlays/production/shop/servicemonitor.yaml\n\
+created       apps/overlays/staging/shop/canary.yaml\n\
+created       apps/overlays/staging/shop/externalsecret.yaml\n\
+created       apps/overlays/staging/shop/keda/kustomization.yaml\n\
+updated       apps/overlays/staging/shop/kustomization.yaml\n\
+created       apps/overlays/staging/shop/limitrange.yaml\n\
+created       apps/overlays/staging/shop/metrictemplate.yaml\n\
+created       apps/overlays/staging/shop/networkpolicy-prometheus.yaml\n\
+created       apps/overlays/staging/shop/prometheusrule.yaml\n\
+created       apps/overlays/staging/shop/resourcequota.yaml\n\
+created       apps/overlays/staging/shop/scaledobject.yaml\n\
+created       apps/overlays/staging/shop/servicemonitor.yaml\n\
+created       clusters/dev/apps.yaml\n\
+created       clusters/dev/flux-instance.yaml\n\
+created       clusters/dev/infrastructure.yaml\n\
+created       clusters/dev/kustomization.yaml\n\
+created       clusters/production/apps.yaml\n\
+created       clusters/production/flux-instance.yaml\n\
+created       clusters/production/infrastructure.yaml\n\
+created       clusters/production/kustomization.yaml\n\
+created       clusters/staging/apps.yaml\n\
+created       clusters/staging/flux-instance.yaml\n\
+created       clusters/staging/infrastructure.yaml\n\
+created       clusters/staging/kustomization.yaml\n\
+updated       docs/roadmap.md\n\
+created       infrastructure/configs/cluster-issuers.yaml\n\
+created       infrastructure/configs/cluster-secret-store.yaml\n\
+created       infrastructure/configs/kustomization.yaml\n\
+created       infrastructure/configs/opentelemetry.yaml\n\
+created       infrastructure/controllers/cert-manager/kustomization.yaml\n\
+created       infrastructure/controllers/cert-manager/release.yaml\n\
+created       infrastructure/controllers/cert-manager/values.yaml\n\
+created       infrastructure/controllers/external-secrets/kustomization.yaml\n\
+created       infrastructure/controllers/external-secrets/release.yaml\n\
+created       infrastructure/controllers/external-secrets/values.yaml\n\
+created       infrastructure/controllers/flagger/kustomization.yaml\n\
+created       infrastructure/controllers/flagger/loadtester-values.yaml\n\
+created       infrastructure/controllers/flagger/release.yaml\n\
+created       infrastructure/controllers/flagger/values.yaml\n\
+created       infrastructure/controllers/fluent-bit/kustomization.yaml\n\
+created       infrastructure/controllers/fluent-bit/release.yaml\n\
+created       infrastructure/controllers/fluent-bit/values.yaml\n\
+created       infrastructure/controllers/keda/kustomization.yaml\n\
+created       infrastructure/controllers/keda/release.yaml\n\
+created       infrastructure/controllers/keda/values.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/kustomization.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/release.yaml\n\
+created       infrastructure/controllers/kube-prometheus-stack/values.yaml\n\
+created       infrastructure/controllers/kustomization.yaml\n\
+created       infrastructure/controllers/loki/kustomization.yaml\n\
+created       infrastructure/controllers/loki/release.yaml\n\
+created       infrastructure/controllers/loki/values.yaml\n\
+created       infrastructure/controllers/opencost/kustomization.yaml\n\
+created       infrastructure/controllers/opencost/release.yaml\n\
+created       infrastructure/controllers/opencost/values.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
+created       infrastructure/controllers/opentelemetry-operator/values.yaml\n";
+
 const LEVEL_2_CHANGES: &str = "updated       README.md\n\
 updated       apps/base/shop/deployment.yaml\n\
 created       apps/base/shop/hpa.yaml\n\
@@ -143,10 +265,16 @@ created       infrastructure/controllers/cert-manager/values.yaml\n\
 created       infrastructure/controllers/external-secrets/kustomization.yaml\n\
 created       infrastructure/controllers/external-secrets/release.yaml\n\
 created       infrastructure/controllers/external-secrets/values.yaml\n\
+created       infrastructure/controllers/fluent-bit/kustomization.yaml\n\
+created       infrastructure/controllers/fluent-bit/release.yaml\n\
+created       infrastructure/controllers/fluent-bit/values.yaml\n\
 created       infrastructure/controllers/kube-prometheus-stack/kustomization.yaml\n\
 created       infrastructure/controllers/kube-prometheus-stack/release.yaml\n\
 created       infrastructure/controllers/kube-prometheus-stack/values.yaml\n\
-created       infrastructure/controllers/kustomization.yaml\n";
+created       infrastructure/controllers/kustomization.yaml\n\
+created       infrastructure/controllers/loki/kustomization.yaml\n\
+created       infrastructure/controllers/loki/release.yaml\n\
+created       infrastructure/controllers/loki/values.yaml\n";
 
 /// What apply says while the default platform's files wait for `github.repo`.
 const PLACEHOLDER_WARNING: &str = "warning: `github.repo` is not set in levelup.yaml: 4 files hold a placeholder for the repository's URL: `README.md`, `clusters/dev/flux-instance.yaml`, `clusters/production/flux-instance.yaml`, `clusters/staging/flux-instance.yaml`\nhint: add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`\n";
@@ -265,7 +393,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 45 created, 7 updated, 14 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 51 created, 7 updated, 14 unchanged\n"
         )),
         "{out}"
     );
@@ -280,7 +408,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        format!("{LEVEL_2_CHANGES}level 3: 45 created, 7 updated, 14 unchanged\n")
+        format!("{LEVEL_3_CHANGES}level 3: 77 created, 7 updated, 14 unchanged\n")
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
     assert!(lock.contains("\nlevel: 3\n"), "{lock}");
@@ -935,16 +1063,16 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 45 created, 7 updated, 14 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 51 created, 7 updated, 14 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).
     both(
         &["apply", "--to", "3", "--force"],
         0,
-        "updated       README.md\nupdated       docs/roadmap.md\nlevel 3: 2 updated, 64 unchanged\n",
+        LEVEL_3_AFTER_2,
         &format!(
-            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, docs/roadmap.md\n"
+            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, apps/overlays/dev/shop/kustomization.yaml, apps/overlays/production/shop/kustomization.yaml, apps/overlays/staging/shop/kustomization.yaml, docs/roadmap.md, infrastructure/configs/kustomization.yaml, infrastructure/controllers/kustomization.yaml\n"
         ),
     );
     // An error and its hint are never silenced.
