@@ -406,12 +406,7 @@ impl<'a> Walk<'a> {
                 self.needed_namespaces
                     .push((here.clone(), namespace.to_string()));
                 if let Some(into) = str_at(object, "/spec/targetNamespace") {
-                    if creates {
-                        self.namespaces.insert(into.to_string());
-                    } else {
-                        self.needed_namespaces
-                            .push((here.clone(), into.to_string()));
-                    }
+                    self.namespace_into(&here, into, creates);
                 }
                 self.needed_sources.push((
                     here.clone(),
@@ -462,6 +457,16 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// What deploys into `namespace` either creates it or needs it to be deployed.
+    fn namespace_into(&mut self, here: &str, namespace: &str, creates: bool) {
+        if creates {
+            self.namespaces.insert(namespace.to_string());
+        } else {
+            self.needed_namespaces
+                .push((here.to_string(), namespace.to_string()));
+        }
+    }
+
     fn application(&mut self, here: &str, spec: &Value) {
         if let Some(project) = str_at(spec, "/project") {
             self.needed_projects
@@ -476,12 +481,7 @@ impl<'a> Walk<'a> {
                     .any(|option| option.as_str() == Some("CreateNamespace=true"))
             });
         if let Some(namespace) = str_at(spec, "/destination/namespace") {
-            if creates {
-                self.namespaces.insert(namespace.to_string());
-            } else {
-                self.needed_namespaces
-                    .push((here.to_string(), namespace.to_string()));
-            }
+            self.namespace_into(here, namespace, creates);
         }
         if let Some(destination) = str_at(spec, "/destination/name") {
             self.destinations
