@@ -22,6 +22,12 @@ Run it with the Python of scripts/install-validators (scripts/validate puts it f
   generator files they name, Kyverno CLI files (group cli.kyverno.io: Test, Values, ...) and
   Gatekeeper test suites (kind Suite).
 
+- Objects another controller creates or scales must not also come from git, within one file (a
+  rendered kustomization or chart is one file): the Services and the `-primary` copies Flagger
+  makes for a Canary; a second scaler (HorizontalPodAutoscaler or KEDA ScaledObject) of a
+  workload that already has one; a scaler of a Deployment whose pods an Argo Rollout runs
+  (`workloadRef`), which the Rollout scales to zero. Either would be reset on every sync.
+
 When the schema folder is missing the CRD check is skipped with a loud warning, unless CI=true,
 where that is a failure. Each failure is reported with file, document number (1-based) and line,
 kind/name, and the validator's message.
@@ -417,6 +423,13 @@ def check_root(root: Path, schemas: CrdSchemas, builtin_groups: set[str], crd_ch
             documents.append(Document(path, rel, index, line, obj))
 
     templates = constraint_schemas(documents)
+    by_file: dict[Path, list[Document]] = {}
+    for doc in documents:
+        by_file.setdefault(doc.path, []).append(doc)
+    for docs in by_file.values():
+        for doc, message in ownership_problems(docs):
+            report.fail(doc.where, doc.what, message)
+            report.invalid += 1
     crd_skipped = 0
     for doc in documents:
         obj = doc.obj
@@ -453,6 +466,99 @@ def check_root(root: Path, schemas: CrdSchemas, builtin_groups: set[str], crd_ch
         else:
             report.invalid += 1
     return report, crd_skipped
+
+
+# ------------------------------------------------------------------------------ ownership
+def meta(obj: dict, key: str) -> str:
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    value = metadata.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def spec_at(obj: dict, *keys: str) -> Any:
+    value: Any = obj.get("spec")
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def scale_target(doc: Document) -> tuple[str, str] | None:
+    """(kind, name) a HorizontalPodAutoscaler or a KEDA ScaledObject scales, else None."""
+    obj = doc.obj
+    group, _ = split_api_version(obj.get("apiVersion", ""))
+    if (group, obj.get("kind")) not in (("autoscaling", "HorizontalPodAutoscaler"), ("keda.sh", "ScaledObject")):
+        return None
+    ref = spec_at(obj, "scaleTargetRef")
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return None
+    return ref.get("kind") or "Deployment", ref["name"]
+
+
+def ownership_problems(documents: list[Document]) -> list[tuple[Document, str]]:
+    """Objects of one file that another object of the same file says a controller owns."""
+    objects = [d for d in documents if isinstance(d.obj, dict) and isinstance(d.obj.get("kind"), str)]
+    by_name: dict[tuple[str, str, str], Document] = {}
+    for doc in objects:
+        by_name.setdefault((meta(doc.obj, "namespace"), doc.obj["kind"], meta(doc.obj, "name")), doc)
+    problems: list[tuple[Document, str]] = []
+
+    def owned(namespace: str, kind: str, name: str, why: str) -> None:
+        doc = by_name.get((namespace, kind, name))
+        if doc is not None:
+            problems.append((doc, why))
+
+    scalers: dict[tuple[str, str, str], list[Document]] = {}
+    for doc in objects:
+        obj, namespace = doc.obj, meta(doc.obj, "namespace")
+        group, _ = split_api_version(obj.get("apiVersion", ""))
+        target = scale_target(doc)
+        if target:
+            scalers.setdefault((namespace, *target), []).append(doc)
+        if group == "flagger.app" and obj["kind"] == "Canary":
+            target_ref = spec_at(obj, "targetRef") or {}
+            target_name = target_ref.get("name") if isinstance(target_ref, dict) else None
+            if not isinstance(target_name, str):
+                continue
+            service = spec_at(obj, "service", "name") or target_name
+            canary = f"the Canary {meta(obj, 'name')} ({doc.rel})"
+            for name in (service, f"{service}-primary", f"{service}-canary"):
+                owned(
+                    namespace,
+                    "Service",
+                    name,
+                    f"Flagger creates this Service for {canary}: from git it is reset on every sync, "
+                    "taking the traffic back from the canary; leave it out of this build (a kustomize "
+                    "component that deletes it, or the chart's service.enabled: false)",
+                )
+            owned(namespace, target_ref.get("kind") or "Deployment", f"{target_name}-primary", f"Flagger creates this copy for {canary}")
+            scaler = spec_at(obj, "autoscalerRef")
+            if isinstance(scaler, dict) and isinstance(scaler.get("name"), str):
+                owned(namespace, scaler.get("kind") or "", f"{scaler['name']}-primary", f"Flagger creates this copy for {canary}")
+        if group == "argoproj.io" and obj["kind"] == "Rollout":
+            workload = spec_at(obj, "workloadRef")
+            if isinstance(workload, dict) and isinstance(workload.get("name"), str):
+                for scaler in scalers_of(objects, namespace, workload.get("kind") or "Deployment", workload["name"]):
+                    problems.append(
+                        (
+                            scaler,
+                            f"it scales {workload.get('kind') or 'Deployment'}/{workload['name']}, whose pods the Rollout "
+                            f"{meta(obj, 'name')} ({doc.rel}) runs and which it scales down: scale the Rollout instead",
+                        )
+                    )
+    for (_, kind, name), found in scalers.items():
+        for doc in found[1:]:
+            problems.append(
+                (
+                    doc,
+                    f"{kind}/{name} already has a scaler, {found[0].what} ({found[0].rel}): two scalers of one "
+                    "workload undo each other's replica counts (KEDA makes its own HPA; remove the other)",
+                )
+            )
+    return problems
+
+
+def scalers_of(objects: list[Document], namespace: str, kind: str, name: str) -> list[Document]:
+    return [d for d in objects if meta(d.obj, "namespace") == namespace and scale_target(d) == (kind, name)]
 
 
 def validate_object(doc: Document, report: Report, templates: dict, builtin_groups: set[str], schemas: CrdSchemas) -> tuple[bool, str]:
