@@ -97,21 +97,34 @@ const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 /// repository with one application: the level-2 application files, and the documents.
 /// What `apply --to 3` says on a repository at level 2: level 3's controllers and canaries.
 const LEVEL_3_AFTER_2: &str = "updated       README.md\n\
+updated       apps/base/shop/networkpolicy.yaml\n\
 created       apps/overlays/dev/shop/canary.yaml\n\
+created       apps/overlays/dev/shop/flagger/kustomization.yaml\n\
 created       apps/overlays/dev/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/dev/shop/kustomization.yaml\n\
 created       apps/overlays/dev/shop/metrictemplate.yaml\n\
+created       apps/overlays/dev/shop/networkpolicy-gateway.yaml\n\
+updated       apps/overlays/dev/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/dev/shop/scaledobject.yaml\n\
+updated       apps/overlays/dev/shop/servicemonitor.yaml\n\
 created       apps/overlays/production/shop/canary.yaml\n\
+created       apps/overlays/production/shop/flagger/kustomization.yaml\n\
 created       apps/overlays/production/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/production/shop/kustomization.yaml\n\
 created       apps/overlays/production/shop/metrictemplate.yaml\n\
+created       apps/overlays/production/shop/networkpolicy-gateway.yaml\n\
+updated       apps/overlays/production/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/production/shop/scaledobject.yaml\n\
+updated       apps/overlays/production/shop/servicemonitor.yaml\n\
 created       apps/overlays/staging/shop/canary.yaml\n\
+created       apps/overlays/staging/shop/flagger/kustomization.yaml\n\
 created       apps/overlays/staging/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/staging/shop/kustomization.yaml\n\
 created       apps/overlays/staging/shop/metrictemplate.yaml\n\
+created       apps/overlays/staging/shop/networkpolicy-gateway.yaml\n\
+updated       apps/overlays/staging/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/staging/shop/scaledobject.yaml\n\
+updated       apps/overlays/staging/shop/servicemonitor.yaml\n\
 updated       docs/roadmap.md\n\
 updated       infrastructure/configs/kustomization.yaml\n\
 created       infrastructure/configs/opentelemetry.yaml\n\
@@ -129,7 +142,7 @@ created       infrastructure/controllers/opencost/values.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/values.yaml\n\
-level 3: 26 created, 7 updated, 65 unchanged\n";
+level 3: 32 created, 14 updated, 58 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -339,7 +352,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 77 created, 7 updated, 14 unchanged\n",
+            "{}level 3: 83 created, 8 updated, 13 unchanged\n",
             level_3_changes()
         )
     );
@@ -375,7 +388,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 2.2.0", "version: 2.3.0");
+    replace_in(&manifest, "version: 2.3.0", "version: 2.4.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -407,7 +420,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"2.3.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.4.0\""), "{lock}");
 }
 
 #[test]
@@ -1005,7 +1018,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
         0,
         LEVEL_3_AFTER_2,
         &format!(
-            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, apps/overlays/dev/shop/kustomization.yaml, apps/overlays/production/shop/kustomization.yaml, apps/overlays/staging/shop/kustomization.yaml, docs/roadmap.md, infrastructure/configs/kustomization.yaml, infrastructure/controllers/kustomization.yaml\n"
+            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, apps/overlays/dev/shop/kustomization.yaml, apps/overlays/dev/shop/networkpolicy-prometheus.yaml, apps/overlays/dev/shop/servicemonitor.yaml, apps/overlays/production/shop/kustomization.yaml, apps/overlays/production/shop/networkpolicy-prometheus.yaml, apps/overlays/production/shop/servicemonitor.yaml, apps/overlays/staging/shop/kustomization.yaml, apps/overlays/staging/shop/networkpolicy-prometheus.yaml, apps/overlays/staging/shop/servicemonitor.yaml, docs/roadmap.md, infrastructure/configs/kustomization.yaml, infrastructure/controllers/kustomization.yaml\n"
         ),
     );
     // An error and its hint are never silenced.
