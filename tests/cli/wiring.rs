@@ -124,6 +124,9 @@ struct Walk<'a> {
     needed_sources: Vec<(String, String)>,
     flux_kustomizations: BTreeSet<String>,
     depends_on: Vec<(String, String)>,
+    /// HelmReleases `namespace/name`, and where one depends on another.
+    helm_releases: BTreeSet<String>,
+    release_depends_on: Vec<(String, String)>,
     projects: BTreeSet<String>,
     needed_projects: Vec<(String, String)>,
     destinations: Vec<(String, String)>,
@@ -181,6 +184,8 @@ impl<'a> Walk<'a> {
             needed_sources: Vec::new(),
             flux_kustomizations: BTreeSet::new(),
             depends_on: Vec::new(),
+            helm_releases: BTreeSet::new(),
+            release_depends_on: Vec::new(),
             projects: BTreeSet::new(),
             needed_projects: Vec::new(),
             destinations: Vec::new(),
@@ -399,6 +404,18 @@ impl<'a> Walk<'a> {
                 let source_namespace = str_at(&source, "/namespace").unwrap_or(namespace);
                 self.charts
                     .insert(chart.unwrap_or(name).to_string(), self.unit.clone());
+                self.helm_releases.insert(format!("{namespace}/{name}"));
+                for needed in object
+                    .pointer("/spec/dependsOn")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let needed_name = str_at(needed, "/name").unwrap_or_default();
+                    let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
+                    self.release_depends_on
+                        .push((here.clone(), format!("{needed_namespace}/{needed_name}")));
+                }
                 let creates = object
                     .pointer("/spec/install/createNamespace")
                     .and_then(Value::as_bool)
@@ -663,6 +680,13 @@ impl<'a> Walk<'a> {
             if !self.flux_kustomizations.contains(&needed) {
                 self.problem(format!(
                     "{here}: depends on {needed}, which is not deployed"
+                ));
+            }
+        }
+        for (here, needed) in std::mem::take(&mut self.release_depends_on) {
+            if !self.helm_releases.contains(&needed) {
+                self.problem(format!(
+                    "{here}: depends on the HelmRelease {needed}, which is not deployed"
                 ));
             }
         }
@@ -1035,8 +1059,15 @@ fn the_wiring_walk_finds_a_missing_path_a_missing_source_and_an_orphan() {
         "kind: Namespace\nmetadata:\n  name: cert-manager",
         "kind: Namespace\nmetadata:\n  name: cert-manager-typo",
     );
+    // A release that waits for one that does not exist.
+    crate::support::replace_in(
+        &repo.join("infrastructure/controllers/cert-manager/release.yaml"),
+        "  namespace: cert-manager\nspec:\n  interval: 12h\n  timeout: 10m\n",
+        "  namespace: cert-manager\nspec:\n  interval: 12h\n  timeout: 10m\n  dependsOn:\n    - name: trust-manager\n",
+    );
     let problems = wiring_problems(&repo, "flux").0.join("\n");
     for expected in [
+        "(HelmRelease cert-manager): depends on the HelmRelease cert-manager/trust-manager, which is not deployed",
         "(ClusterIssuer platform-ca): applied by Flux(\"flux-system/infra-controllers\"), not after Flux(\"flux-system/infra-controllers\"), which installs cert-manager and its CRDs",
         "(HelmRelease cert-manager): its namespace cert-manager is neither deployed nor created",
         "the path `apps/overlays/staging` does not exist",
