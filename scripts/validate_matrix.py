@@ -16,7 +16,7 @@ input gives the same verdict, because every check here depends only on the conte
   reference makes the key the whole repository, which is always safe);
 - helm lint/template and the render of a chart: once per distinct chart folder and set of values
   files (apps/overlays/<env>/<chart>-values.yaml), rendered with its defaults and with each;
-- actionlint, the pin check and checkov github_actions: once per distinct `.github/` folder;
+- actionlint, the workflow rules (check_pins.py), zizmor and checkov github_actions: once per distinct `.github/` folder;
 - placeholders (the marker LEVELUP-PLACEHOLDER, in a file that needs a value levelup.yaml does not give
   yet): once per distinct file content; a failure, or with --allow-placeholders a loud warning that
   names every file and repository holding one;
@@ -417,7 +417,8 @@ class Matrix:
             return []
         sc = "with shellcheck" if shutil.which("shellcheck") else "without shellcheck"
         results = [(f"actionlint ({len(names)} workflows, {sc})", *run(["actionlint", "-no-color", *names], cwd=repo.path))]
-        results.append(("actions pinned to commit SHAs, permissions declared", *run([sys.executable, str(HERE / "check_pins.py"), *names], cwd=repo.path)))
+        results.append(("workflow rules: pins, permissions, checkout, triggers, concurrency, timeouts", *run([sys.executable, str(HERE / "check_pins.py"), *names], cwd=repo.path)))
+        results.append(("zizmor --offline", *run(["zizmor", "--offline", "--no-progress", "--min-severity=informational", str(repo.path / ".github")])))
         results.append(("checkov github_actions", *run(["checkov", "-d", str(folder), "--framework", "github_actions", *self.checkov_skip()])))
         return results
 

@@ -19,3 +19,4 @@ mod scaffold;
 mod support;
 mod terminal_text;
 mod wiring;
+mod workflows;
