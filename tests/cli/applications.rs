@@ -592,3 +592,43 @@ fn apply_from_level_2_to_5_keeps_an_edit_to_every_controllers_values() {
         );
     }
 }
+
+#[test]
+fn applications_named_like_yaml_words_render_valid_yaml_at_level_5_with_either_engine() {
+    // `on`, `y`, `no` are valid names that YAML 1.1 readers take for booleans, so the
+    // templates quote them; a name written with a suffix (`on-primary`) must not be.
+    let workspace = Workspace::new();
+    for gitops in ["flux", "argocd"] {
+        let repo = workspace.init(
+            &format!("words-{gitops}"),
+            "5",
+            gitops,
+            &[
+                "on=ghcr.io/acme/on:1.0.0:8080",
+                "y=ghcr.io/acme/y:1.0.0:9000:helm",
+            ],
+        );
+        let yaml: Vec<String> = files(&repo)
+            .into_iter()
+            .filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
+            .filter(|path| !path.contains("/templates/"))
+            .collect();
+        assert!(yaml.len() > 100, "{gitops}: {} files", yaml.len());
+        for path in &yaml {
+            for object in documents(&repo.join(path)) {
+                // The names that carry the application's: never a quoted word with a tail.
+                let name = object["metadata"]["name"].as_str().unwrap_or_default();
+                assert!(!name.contains('"'), "{gitops}: {path}: {name}");
+            }
+        }
+        let canary = if gitops == "flux" {
+            "apps/overlays/dev/on/metrictemplate.yaml"
+        } else {
+            "apps/overlays/dev/on/analysistemplate.yaml"
+        };
+        assert_eq!(
+            document(&repo.join(canary))["metadata"]["name"],
+            "on-error-rate"
+        );
+    }
+}
