@@ -25,6 +25,7 @@ import yaml
 USES = re.compile(r"""^\s*(?:-\s+)?uses:\s*["']?([^"'\s#]+)["']?\s*(?:#\s*(\S.*))?$""")
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[^@]+)?@[0-9a-f]{40}$")
 SLSA_BY_TAG = re.compile(r"^slsa-framework/slsa-github-generator/\.github/workflows/[\w.-]+\.ya?ml@v\d+\.\d+\.\d+$")
+VERSION = re.compile(r"^v?\d+(\.\d+)*\S*$")
 EVENT_IN_RUN = re.compile(r"\$\{\{[^}]*\bgithub\.event\.")
 
 
@@ -35,7 +36,7 @@ def uses_problem(ref: str, comment: str | None) -> str | None:
         return None if "@sha256:" in ref else "a docker:// action must be pinned by digest"
     if SLSA_BY_TAG.match(ref):
         return None
-    if PINNED.match(ref) and comment:
+    if PINNED.match(ref) and comment and VERSION.match(comment):
         return None
     return "pin it to a full commit SHA with the version in a comment (`@<sha> # vX.Y.Z`)"
 
@@ -76,7 +77,7 @@ def check(path: str) -> list[str]:
         problems.append(f"{path}: no jobs")
     workflow_concurrency = "concurrency" in workflow
     for name, job in jobs.items():
-        where = f"{path}:{line_of(lines, f'{name}:')}: job `{name}`"
+        where = f"{path}:{line_of(lines, f'  {name}:', line_of(lines, 'jobs:'))}: job `{name}`"
         if not isinstance(job, dict):
             problems.append(f"{where}: not a mapping")
             continue
@@ -89,8 +90,8 @@ def check(path: str) -> list[str]:
         for step in job.get("steps") or []:
             if not isinstance(step, dict):
                 continue
-            uses = step.get("uses") or ""
-            if uses.startswith("actions/checkout@"):
+            uses = step.get("uses")
+            if isinstance(uses, str) and uses.startswith("actions/checkout@"):
                 options = step.get("with") if isinstance(step.get("with"), dict) else {}
                 if str(options.get("persist-credentials", "")).lower() != "false":
                     problems.append(f"{where}: a checkout without `persist-credentials: false` leaves the token on disk")

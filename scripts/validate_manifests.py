@@ -475,6 +475,11 @@ def meta(obj: dict, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def text_or(value: Any, default: str) -> str:
+    """A string field of a reference, or the default when it is missing or not a string."""
+    return value if isinstance(value, str) and value else default
+
+
 def spec_at(obj: dict, *keys: str) -> Any:
     value: Any = obj.get("spec")
     for key in keys:
@@ -491,12 +496,16 @@ def scale_target(doc: Document) -> tuple[str, str] | None:
     ref = spec_at(obj, "scaleTargetRef")
     if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
         return None
-    return ref.get("kind") or "Deployment", ref["name"]
+    return text_or(ref.get("kind"), "Deployment"), ref["name"]
 
 
 def ownership_problems(documents: list[Document]) -> list[tuple[Document, str]]:
     """Objects of one file that another object of the same file says a controller owns."""
-    objects = [d for d in documents if isinstance(d.obj, dict) and isinstance(d.obj.get("kind"), str)]
+    # Only well-formed objects: the others are reported as "not a Kubernetes object".
+    objects = [
+        d for d in documents
+        if isinstance(d.obj, dict) and isinstance(d.obj.get("kind"), str) and isinstance(d.obj.get("apiVersion"), str)
+    ]
     by_name: dict[tuple[str, str, str], Document] = {}
     for doc in objects:
         by_name.setdefault((meta(doc.obj, "namespace"), doc.obj["kind"], meta(doc.obj, "name")), doc)
@@ -519,7 +528,7 @@ def ownership_problems(documents: list[Document]) -> list[tuple[Document, str]]:
             target_name = target_ref.get("name") if isinstance(target_ref, dict) else None
             if not isinstance(target_name, str):
                 continue
-            service = spec_at(obj, "service", "name") or target_name
+            service = text_or(spec_at(obj, "service", "name"), target_name)
             canary = f"the Canary {meta(obj, 'name')} ({doc.rel})"
             for name in (service, f"{service}-primary", f"{service}-canary"):
                 owned(
@@ -530,18 +539,19 @@ def ownership_problems(documents: list[Document]) -> list[tuple[Document, str]]:
                     "taking the traffic back from the canary; leave it out of this build (a kustomize "
                     "component that deletes it, or the chart's service.enabled: false)",
                 )
-            owned(namespace, target_ref.get("kind") or "Deployment", f"{target_name}-primary", f"Flagger creates this copy for {canary}")
+            owned(namespace, text_or(target_ref.get("kind"), "Deployment"), f"{target_name}-primary", f"Flagger creates this copy for {canary}")
             scaler = spec_at(obj, "autoscalerRef")
             if isinstance(scaler, dict) and isinstance(scaler.get("name"), str):
-                owned(namespace, scaler.get("kind") or "", f"{scaler['name']}-primary", f"Flagger creates this copy for {canary}")
+                owned(namespace, text_or(scaler.get("kind"), ""), f"{scaler['name']}-primary", f"Flagger creates this copy for {canary}")
         if group == "argoproj.io" and obj["kind"] == "Rollout":
             workload = spec_at(obj, "workloadRef")
             if isinstance(workload, dict) and isinstance(workload.get("name"), str):
-                for scaler in scalers_of(objects, namespace, workload.get("kind") or "Deployment", workload["name"]):
+                workload_kind = text_or(workload.get("kind"), "Deployment")
+                for scaler in scalers_of(objects, namespace, workload_kind, workload["name"]):
                     problems.append(
                         (
                             scaler,
-                            f"it scales {workload.get('kind') or 'Deployment'}/{workload['name']}, whose pods the Rollout "
+                            f"it scales {workload_kind}/{workload['name']}, whose pods the Rollout "
                             f"{meta(obj, 'name')} ({doc.rel}) runs and which it scales down: scale the Rollout instead",
                         )
                     )

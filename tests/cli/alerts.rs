@@ -108,12 +108,22 @@ impl Service {
     }
 }
 
+/// The label Flagger selects pods by: the first of its `-selector-labels` (default
+/// `app`, `name`, `app.kubernetes.io/name`) in the target Deployment's selector.
+fn flagger_selector_label(deployment: &Value) -> String {
+    ["app", "name", "app.kubernetes.io/name"]
+        .into_iter()
+        .find(|label| deployment["spec"]["selector"]["matchLabels"][label].is_string())
+        .expect("the Deployment's selector has a label Flagger selects by")
+        .to_string()
+}
+
 /// The Services Flagger creates for a Canary (its Kubernetes router): `<name>`
 /// and `<name>-primary` select the primary's pods, `<name>-canary` the target's;
-/// each is labelled with the selector label of the target (`app.kubernetes.io/name`
-/// here) set to its own name, plus the labels of `spec.service.<apex|primary|canary>`,
-/// and has one port, `spec.service.portName` (default `http`).
-fn flagger_services(canary: &Value) -> Vec<Service> {
+/// each is labelled with the selector label of the target (`label`) set to its own
+/// name, plus the labels of `spec.service.<apex|primary|canary>`, and has one port,
+/// `spec.service.portName` (default `http`).
+fn flagger_services(canary: &Value, label: &str) -> Vec<Service> {
     let target = str_at(canary, "/spec/targetRef/name");
     let name = match str_at(canary, "/spec/service/name") {
         "" => target,
@@ -138,12 +148,12 @@ fn flagger_services(canary: &Value) -> Vec<Service> {
         if !labels.is_object() {
             labels = json!({});
         }
-        labels["app.kubernetes.io/name"] = json!(service);
+        labels[label] = json!(service);
         Service {
             name: service,
             labels,
             ports: BTreeSet::from([port.to_string()]),
-            selector: json!({ "app.kubernetes.io/name": pods }),
+            selector: json!({ label: pods }),
         }
     })
     .collect()
@@ -241,12 +251,33 @@ fn check_alerts(repo: &Path, app: &str) {
                 a_component_deletes_the_service(&dir, app),
                 "{app} in {environment}: the Canary's Service {app} is still applied from git"
             );
-            flagger_services(&read(&canary)[0])
+            let deployment = &read(&repo.join(format!("apps/base/{app}/deployment.yaml")))[0];
+            flagger_services(&read(&canary)[0], &flagger_selector_label(deployment))
         } else {
             vec![Service::from_object(
                 &read(&repo.join(format!("apps/base/{app}/service.yaml")))[0],
             )]
         };
+        // The namespace denies all ingress; the application's policies must admit every
+        // pod of it: the primary's too, where Flagger runs one.
+        let mut policies = vec![
+            repo.join(format!("apps/base/{app}/networkpolicy.yaml")),
+            dir.join("networkpolicy-prometheus.yaml"),
+        ];
+        if canary.exists() {
+            policies.push(dir.join("networkpolicy-gateway.yaml"));
+        }
+        for policy in policies {
+            let policy_object = &read(&policy)[0];
+            for service in &services {
+                assert!(
+                    selects(&policy_object["spec"]["podSelector"], &service.selector),
+                    "{}: does not admit the pods of Service {}",
+                    policy.display(),
+                    service.name
+                );
+            }
+        }
         let monitor = &read(&dir.join("servicemonitor.yaml"))[0];
         let selected: Vec<&Service> = services
             .iter()
@@ -369,8 +400,10 @@ fn with_canary_releases_the_alerts_watch_the_services_the_release_controller_lea
 
 #[test]
 fn the_services_flagger_creates_are_what_its_router_makes() {
+    let by_app = json!({"spec": {"selector": {"matchLabels": {"app": "shop", "app.kubernetes.io/name": "shop"}}}});
+    assert_eq!(flagger_selector_label(&by_app), "app");
     let canary = json!({"spec": {"targetRef": {"name": "shop"}, "service": {"port": 8080}}});
-    let services = flagger_services(&canary);
+    let services = flagger_services(&canary, "app.kubernetes.io/name");
     let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["shop", "shop-primary", "shop-canary"]);
     // The apex routes to the primary's pods, as the primary Service does.
