@@ -16,6 +16,20 @@ pub fn default_error_rate(application: &str) -> String {
     )
 }
 
+/// The share of failed requests of a canary's pods alone, which Flagger's analysis
+/// reads: the default's series narrowed to the Service `<application>-canary` that
+/// Flagger creates, in the Canary's namespace and over the analysis interval (Flagger
+/// fills in `{{ namespace }}` and `{{ interval }}` when it runs the query). The whole
+/// application's rate would dilute a failing canary with the primary's traffic.
+pub fn default_canary_error_rate(application: &str) -> String {
+    let series = format!(
+        "job=\"{application}\",service=\"{application}-canary\",namespace=\"{{{{ namespace }}}}\""
+    );
+    format!(
+        "sum(rate(http_requests_total{{{series},code=~\"5..\"}}[{{{{ interval }}}}])) / sum(rate(http_requests_total{{{series}}}[{{{{ interval }}}}]))"
+    )
+}
+
 /// The expression as written, checked; the default when it is left out.
 pub(super) fn check(
     check: &mut Checker<'_>,
@@ -48,6 +62,14 @@ mod tests {
         assert_eq!(
             expression,
             r#"sum(rate(http_requests_total{job="shop",code=~"5.."}[5m])) / sum(rate(http_requests_total{job="shop"}[5m]))"#
+        );
+    }
+
+    #[test]
+    fn the_canary_default_reads_the_canary_service_in_flaggers_namespace_and_interval() {
+        assert_eq!(
+            default_canary_error_rate("shop"),
+            r#"sum(rate(http_requests_total{job="shop",service="shop-canary",namespace="{{ namespace }}",code=~"5.."}[{{ interval }}])) / sum(rate(http_requests_total{job="shop",service="shop-canary",namespace="{{ namespace }}"}[{{ interval }}]))"#
         );
     }
 }

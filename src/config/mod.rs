@@ -21,7 +21,7 @@ pub use choices::{Delivery, GitOps, PolicyEngine, Provider};
 #[cfg(test)]
 pub use default_file::demo_config;
 pub use default_file::{default_file, example_application};
-pub use error_rate::default_error_rate;
+pub use error_rate::{default_canary_error_rate, default_error_rate};
 pub use machines::{Aws, Azure, Machines, Vsphere};
 pub use schema::SCHEMA;
 pub use services::{Certificates, SecretStore, SecretStoreProvider};
@@ -86,6 +86,9 @@ pub struct Application {
     /// The PromQL expression of the application's error rate (0 to 1), for the
     /// analysis of progressive delivery.
     pub error_rate: String,
+    /// What Flagger's analysis reads: the canary's own error rate by default, else
+    /// `error_rate` as written.
+    pub canary_error_rate: String,
     /// Seen by templates as `app.delivery`: `kustomize` or `helm`.
     pub delivery: Delivery,
 }
@@ -98,6 +101,7 @@ impl Application {
             image: image.to_string(),
             port,
             error_rate: default_error_rate(name),
+            canary_error_rate: default_canary_error_rate(name),
             delivery: Delivery::Kustomize,
         }
     }
@@ -508,6 +512,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                     "a port is a number from 1 to 65535",
                 );
             }
+            let canary_error_rate = match &application.error_rate {
+                Some(given) => given.value.clone(),
+                None => default_canary_error_rate(&application.name.value),
+            };
             let error_rate = error_rate::check(
                 &mut check,
                 &key,
@@ -519,6 +527,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                 image: image.clone(),
                 port: port?,
                 error_rate,
+                canary_error_rate,
                 delivery: application.delivery,
             })
         })

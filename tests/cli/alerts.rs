@@ -328,6 +328,30 @@ fn check_alerts(repo: &Path, app: &str) {
             BTreeSet::from([app.to_string()]),
             "{app} in {environment}"
         );
+        // Flagger's analysis reads the canary's own pods: the Service <app>-canary, which
+        // the ServiceMonitor scrapes, in the Canary's namespace.
+        if canary.exists() {
+            let template = &read(&dir.join("metrictemplate.yaml"))[0];
+            let query = str_at(template, "/spec/query");
+            let canary_service = format!("{app}-canary");
+            assert!(
+                selected
+                    .iter()
+                    .any(|service| service.name == canary_service),
+                "{app} in {environment}: {canary_service} is not scraped"
+            );
+            for needed in [
+                format!("job=\"{app}\""),
+                format!("service=\"{canary_service}\""),
+                "namespace=\"{{ namespace }}\"".to_string(),
+            ] {
+                assert_eq!(
+                    query.matches(&needed).count(),
+                    2,
+                    "{app} in {environment}: both halves of the ratio select {needed}: {query}"
+                );
+            }
+        }
         let job = app;
         // Each alert selects only that job, in the application's namespace.
         let rules = &read(&dir.join("prometheusrule.yaml"))[0];
