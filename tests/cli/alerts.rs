@@ -9,8 +9,6 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Test, code, stderr};
-
 const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "production"];
 
 fn read(path: &Path) -> Vec<Value> {
@@ -213,28 +211,17 @@ fn a_component_deletes_the_service(overlay: &Path, name: &str) -> bool {
 }
 
 fn scaffold(workspace: &Path, level: &str, gitops: &str) -> std::path::PathBuf {
-    let home = workspace.join("home");
-    crate::support::home_with_git_identity(&home);
-    let name = format!("platform-{gitops}-{level}");
-    let output = Test::new()
-        .current_dir(workspace)
-        .home(&home)
-        .args([
-            "init",
-            &name,
-            "--level",
-            level,
-            "--gitops",
-            gitops,
+    crate::support::init_platform(
+        workspace,
+        level,
+        gitops,
+        &[
             "--app",
             "shop=ghcr.io/acme/shop:1.2.0:8080",
             "--app",
             "cart=ghcr.io/acme/cart:2.0.1:9000",
-        ])
-        .run()
-        .0;
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    workspace.join(name)
+        ],
+    )
 }
 
 /// The application's alerts select only the job its ServiceMonitor produces, in its

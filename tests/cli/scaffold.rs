@@ -893,17 +893,7 @@ fn init_does_not_merge_into_or_commit_a_users_files() {
         stderr(&output)
     );
     assert_eq!(read(&dir.join("README.md")), "my readme\n");
-    let mut left: Vec<String> = std::fs::read_dir(&dir)
-        .expect("readable")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    left.sort();
+    let left: Vec<String> = crate::support::file_names(&dir).into_iter().collect();
     assert_eq!(left, ["README.md", "notes.txt"], "nothing added");
 
     // Without the clash, init commits only what it wrote.

@@ -220,6 +220,38 @@ pub fn home_with_git_identity(home: &Path) {
     .expect("gitconfig");
 }
 
+/// `levelup init platform-<gitops>-<level> --level LEVEL --gitops GITOPS EXTRA...` in
+/// `workspace`, with a git identity in `workspace/home`; the repository's path.
+pub fn init_platform(workspace: &Path, level: &str, gitops: &str, extra: &[&str]) -> PathBuf {
+    let home = workspace.join("home");
+    home_with_git_identity(&home);
+    let name = format!("platform-{gitops}-{level}");
+    let mut args = vec!["init", &name, "--level", level, "--gitops", gitops];
+    args.extend_from_slice(extra);
+    let output = Test::new()
+        .current_dir(workspace)
+        .home(&home)
+        .args(args)
+        .run()
+        .0;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    workspace.join(name)
+}
+
+/// The names of the entries of a folder, sorted.
+pub fn file_names(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
 /// A copy of the built-in content in `dir` whose level-1 manifests step also names
 /// `blueprint`, so that `init --level 1` renders it.
 pub fn content_naming(dir: &Path, blueprint: &str) {

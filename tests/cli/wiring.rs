@@ -350,20 +350,10 @@ impl<'a> Walk<'a> {
             ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
                 self.flux_kustomizations
                     .insert(format!("{namespace}/{name}"));
-                for needed in object
-                    .pointer("/spec/dependsOn")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let needed_name = str_at(needed, "/name").unwrap_or_default();
-                    let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
-                    self.depends_on
-                        .push((here.clone(), format!("{needed_namespace}/{needed_name}")));
-                    self.flux_edges.push((
-                        format!("{namespace}/{name}"),
-                        format!("{needed_namespace}/{needed_name}"),
-                    ));
+                for needed in depends_on(object, namespace) {
+                    self.depends_on.push((here.clone(), needed.clone()));
+                    self.flux_edges
+                        .push((format!("{namespace}/{name}"), needed));
                 }
                 let source_kind = str_at(object, "/spec/sourceRef/kind").unwrap_or_default();
                 let source_name = str_at(object, "/spec/sourceRef/name").unwrap_or_default();
@@ -405,16 +395,8 @@ impl<'a> Walk<'a> {
                 self.charts
                     .insert(chart.unwrap_or(name).to_string(), self.unit.clone());
                 self.helm_releases.insert(format!("{namespace}/{name}"));
-                for needed in object
-                    .pointer("/spec/dependsOn")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let needed_name = str_at(needed, "/name").unwrap_or_default();
-                    let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
-                    self.release_depends_on
-                        .push((here.clone(), format!("{needed_namespace}/{needed_name}")));
+                for needed in depends_on(object, namespace) {
+                    self.release_depends_on.push((here.clone(), needed));
                 }
                 let creates = object
                     .pointer("/spec/install/createNamespace")
@@ -751,6 +733,22 @@ impl Walk<'_> {
 
 /// A generator element as template parameters: its string, number and bool values,
 /// nested ones under their dotted key (`{{.a.b}}`).
+/// `namespace/name` of each object a Flux Kustomization or HelmRelease `dependsOn`
+/// (the namespace defaults to its own).
+fn depends_on(object: &Value, namespace: &str) -> Vec<String> {
+    object
+        .pointer("/spec/dependsOn")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|needed| {
+            let name = str_at(needed, "/name").unwrap_or_default();
+            let needed_namespace = str_at(needed, "/namespace").unwrap_or(namespace);
+            format!("{needed_namespace}/{name}")
+        })
+        .collect()
+}
+
 fn parameters(element: &Value) -> BTreeMap<String, String> {
     fn add(prefix: &str, value: &Value, into: &mut BTreeMap<String, String>) {
         match value {

@@ -9,8 +9,6 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Test, code, stderr};
-
 /// A workflow as it must be: its triggers (with their settings) and, per job, its
 /// permissions.
 struct Expected {
@@ -42,26 +40,7 @@ fn pins() -> BTreeMap<String, (String, String)> {
 }
 
 fn platform(workspace: &Path, level: &str, gitops: &str) -> std::path::PathBuf {
-    let home = workspace.join("home");
-    crate::support::home_with_git_identity(&home);
-    let name = format!("platform-{gitops}-{level}");
-    let output = Test::new()
-        .current_dir(workspace)
-        .home(&home)
-        .args([
-            "init",
-            &name,
-            "--level",
-            level,
-            "--gitops",
-            gitops,
-            "--repo",
-            "acme/platform",
-        ])
-        .run()
-        .0;
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    workspace.join(name)
+    crate::support::init_platform(workspace, level, gitops, &["--repo", "acme/platform"])
 }
 
 /// Every `uses:` line of a workflow: `(line number, reference, trailing comment)`.
@@ -133,16 +112,7 @@ fn every_workflow_has_its_triggers_its_permissions_and_pinned_actions() {
     for (level, gitops) in [("1", "flux"), ("5", "flux"), ("5", "argocd")] {
         let repo = platform(workspace.path(), level, gitops);
         let folder = repo.join(".github/workflows");
-        let found: BTreeSet<String> = std::fs::read_dir(&folder)
-            .expect("workflows")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let found = crate::support::file_names(&folder);
         let expectations = expected();
         let known: BTreeSet<String> = expectations.iter().map(|e| e.file.to_string()).collect();
         assert_eq!(found, known, "level {level}, {gitops}: the workflows");
