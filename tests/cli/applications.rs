@@ -630,5 +630,16 @@ fn applications_named_like_yaml_words_render_valid_yaml_at_level_5_with_either_e
             document(&repo.join(canary))["metadata"]["name"],
             "on-error-rate"
         );
+        // Flagger creates a Helm application's Service; Argo Rollouts needs the chart's.
+        for environment in ENVIRONMENTS {
+            let values = document(&repo.join(format!("apps/overlays/{environment}/y-values.yaml")));
+            let chart_service = values["service"]["enabled"].as_bool().unwrap_or(true);
+            let canary = repo.join(format!("apps/overlays/{environment}/y/canary.yaml"));
+            assert_eq!(
+                chart_service,
+                !canary.exists(),
+                "{gitops} {environment}: {values}"
+            );
+        }
     }
 }
