@@ -100,6 +100,8 @@ environments: [dev, staging, production]
 # (0 to 1) that progressive delivery watches; by default
 #   sum(rate(http_requests_total{{job=\"NAME\",code=~\"5..\"}}[5m]))
 #     / sum(rate(http_requests_total{{job=\"NAME\"}}[5m]))
+# (with Flux, Flagger's analysis reads that default for the canary's own Service,
+# NAME-canary, alone; an expression you set here is used as written)
 applications:
 {apps}",
         name = scalar(name),

@@ -11,9 +11,7 @@ use super::{Checker, line};
 /// `http_requests_total` counter most HTTP instrumentation libraries export,
 /// for the Prometheus job named after the application (its Service).
 pub fn default_error_rate(application: &str) -> String {
-    format!(
-        "sum(rate(http_requests_total{{job=\"{application}\",code=~\"5..\"}}[5m])) / sum(rate(http_requests_total{{job=\"{application}\"}}[5m]))"
-    )
+    share_of_5xx(&format!("job=\"{application}\""), "5m")
 }
 
 /// The share of failed requests of a canary's pods alone, which Flagger's analysis
@@ -22,11 +20,28 @@ pub fn default_error_rate(application: &str) -> String {
 /// fills in `{{ namespace }}` and `{{ interval }}` when it runs the query). The whole
 /// application's rate would dilute a failing canary with the primary's traffic.
 pub fn default_canary_error_rate(application: &str) -> String {
-    let series = format!(
-        "job=\"{application}\",service=\"{application}-canary\",namespace=\"{{{{ namespace }}}}\""
-    );
+    share_of_5xx(
+        &format!(
+            "job=\"{application}\",service=\"{application}-canary\",namespace=\"{{{{ namespace }}}}\""
+        ),
+        "{{ interval }}",
+    )
+}
+
+/// The share of the `http_requests_total` series matching `series` that answered 5xx,
+/// as a rate over `window`.
+fn share_of_5xx(series: &str, window: &str) -> String {
     format!(
-        "sum(rate(http_requests_total{{{series},code=~\"5..\"}}[{{{{ interval }}}}])) / sum(rate(http_requests_total{{{series}}}[{{{{ interval }}}}]))"
+        "sum(rate(http_requests_total{{{series},code=~\"5..\"}}[{window}])) / sum(rate(http_requests_total{{{series}}}[{window}]))"
+    )
+}
+
+/// What Flagger's analysis reads: the expression as written when there is one (the
+/// user chose what to measure), the canary's own default otherwise.
+pub(super) fn canary(application: &str, given: Option<&Spanned<String>>) -> String {
+    given.map_or_else(
+        || default_canary_error_rate(application),
+        |given| given.value.clone(),
     )
 }
 

@@ -512,10 +512,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
                     "a port is a number from 1 to 65535",
                 );
             }
-            let canary_error_rate = match &application.error_rate {
-                Some(given) => given.value.clone(),
-                None => default_canary_error_rate(&application.name.value),
-            };
+            let canary_error_rate =
+                error_rate::canary(&application.name.value, application.error_rate.as_ref());
             let error_rate = error_rate::check(
                 &mut check,
                 &key,

@@ -66,6 +66,7 @@ fn the_catalog_keys_reach_templates_and_the_repository_url_waits_for_github_repo
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let values = std::fs::read_to_string(repo.join("docs/values.txt")).expect("written");
     let error_rate = r#"sum(rate(http_requests_total{job="shop",code=~"5.."}[5m])) / sum(rate(http_requests_total{job="shop"}[5m]))"#;
+    let canary = r#"sum(rate(http_requests_total{job="shop",service="shop-canary",namespace="{{ namespace }}",code=~"5.."}[{{ interval }}])) / sum(rate(http_requests_total{job="shop",service="shop-canary",namespace="{{ namespace }}"}[{{ interval }}]))"#;
     assert_eq!(
         values,
         format!(
@@ -78,7 +79,7 @@ secret_store: vault [https://vault.vault.svc.cluster.local:8200] []
 cluster dev: region us-east-1, aws us-east-1 t3.large
 cluster staging: region us-east-1, aws us-east-1 t3.large
 cluster production: region us-east-1, aws us-east-1 t3.large
-application shop: {error_rate}
+application shop: {error_rate}; canary: {canary}
 "
         )
     );
@@ -138,7 +139,7 @@ acme_server: https://acme-v02.api.letsencrypt.org/directory
 secret_store: aws [] [eu-central-1]
 cluster dev: region eu-west-1, aws eu-west-1 t3.large
 cluster prod: region eu-west-1, aws eu-west-1 m6i.xlarge
-application shop: shop:errors:ratio5m
+application shop: shop:errors:ratio5m; canary: shop:errors:ratio5m
 "
     );
     assert!(
