@@ -2,7 +2,10 @@
 """Checks the rules of blueprints/README.md ("Quality bar") for GitHub workflows that the linters
 do not check, or check only in part.
 
-    python3 scripts/check_pins.py WORKFLOW...
+    python3 scripts/check_pins.py WORKFLOW_OR_ACTION...
+
+A composite action (`action.yml`, `action.yaml`) is held to the rules that apply to its steps: pins
+and no `${{ github.event.* }}` inside `run:`.
 
 - Every `uses:` is pinned to a full commit SHA with its version in a comment (`@<sha> # vX.Y.Z`),
   a docker:// action by digest. Exceptions: local `./` actions, and slsa-github-generator's
@@ -17,6 +20,7 @@ do not check, or check only in part.
 Shared by scripts/validate and scripts/validate_matrix.py, so that both apply the same rules.
 Each finding names the file and, where it has one, the line. Exit code 1 when a file breaks a rule.
 """
+import os
 import re
 import sys
 
@@ -66,6 +70,9 @@ def check(path: str) -> list[str]:
         return problems + [f"{path}: does not parse: {' '.join(str(error).split())}"]
     if not isinstance(workflow, dict):
         return problems + [f"{path}: not a workflow (a mapping at the top)"]
+    if os.path.basename(path) in ("action.yml", "action.yaml"):
+        runs = workflow.get("runs") if isinstance(workflow.get("runs"), dict) else {}
+        return problems + step_problems(f"{path}: action", runs.get("steps") or [])
     triggers = workflow.get("on")
     names = triggers if isinstance(triggers, list) else list(triggers) if isinstance(triggers, dict) else [triggers]
     if "pull_request_target" in names:
@@ -87,20 +94,26 @@ def check(path: str) -> list[str]:
             problems.append(f"{where}: no concurrency group (on the workflow or the job)")
         if "uses" not in job and "timeout-minutes" not in job:
             problems.append(f"{where}: no `timeout-minutes:`")
-        for step in job.get("steps") or []:
-            if not isinstance(step, dict):
-                continue
-            uses = step.get("uses")
-            if isinstance(uses, str) and uses.startswith("actions/checkout@"):
-                options = step.get("with") if isinstance(step.get("with"), dict) else {}
-                if str(options.get("persist-credentials", "")).lower() != "false":
-                    problems.append(f"{where}: a checkout without `persist-credentials: false` leaves the token on disk")
-            run = step.get("run")
-            if isinstance(run, str) and EVENT_IN_RUN.search(run):
-                problems.append(
-                    f"{where}, step `{step.get('name', '?')}`: `${{{{ github.event.* }}}}` inside `run:` is a script "
-                    "injection; pass it through `env:`"
-                )
+        problems += step_problems(where, job.get("steps") or [])
+    return problems
+
+
+def step_problems(where: str, steps: list) -> list[str]:
+    problems = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict):
+            continue
+        uses = step.get("uses")
+        if isinstance(uses, str) and uses.startswith("actions/checkout@"):
+            options = step.get("with") if isinstance(step.get("with"), dict) else {}
+            if str(options.get("persist-credentials", "")).lower() != "false":
+                problems.append(f"{where}: a checkout without `persist-credentials: false` leaves the token on disk")
+        run = step.get("run")
+        if isinstance(run, str) and EVENT_IN_RUN.search(run):
+            problems.append(
+                f"{where}, step `{step.get('name', '?')}`: `${{{{ github.event.* }}}}` inside `run:` is a script "
+                "injection; pass it through `env:`"
+            )
     return problems
 
 

@@ -16,7 +16,8 @@ input gives the same verdict, because every check here depends only on the conte
   reference makes the key the whole repository, which is always safe);
 - helm lint/template and the render of a chart: once per distinct chart folder and set of values
   files (apps/overlays/<env>/<chart>-values.yaml), rendered with its defaults and with each;
-- actionlint, the workflow rules (check_pins.py), zizmor and checkov github_actions: once per distinct `.github/` folder;
+- actionlint, the workflow rules (check_pins.py), zizmor, checkov github_actions and shellcheck of
+  scripts/: once per distinct `.github/` and `scripts/` folders;
 - placeholders (the marker LEVELUP-PLACEHOLDER, in a file that needs a value levelup.yaml does not give
   yet): once per distinct file content; a failure, or with --allow-placeholders a loud warning that
   names every file and repository holding one;
@@ -417,7 +418,11 @@ class Matrix:
             return []
         sc = "with shellcheck" if shutil.which("shellcheck") else "without shellcheck"
         results = [(f"actionlint ({len(names)} workflows, {sc})", *run(["actionlint", "-no-color", *names], cwd=repo.path))]
-        results.append(("workflow rules: pins, permissions, checkout, triggers, concurrency, timeouts", *run([sys.executable, str(HERE / "check_pins.py"), *names], cwd=repo.path)))
+        actions = sorted(f".github/actions/{f.parent.name}/{f.name}" for f in (repo.path / ".github" / "actions").glob("*/action.y*ml"))
+        results.append(("workflow rules: pins, permissions, checkout, triggers, concurrency, timeouts", *run([sys.executable, str(HERE / "check_pins.py"), *names, *actions], cwd=repo.path)))
+        scripts = sorted(f"scripts/{f.name}" for f in (repo.path / "scripts").glob("*") if f.is_file() and os.access(f, os.X_OK))
+        if scripts:
+            results.append((f"shellcheck ({len(scripts)} scripts)", *run(["shellcheck", *scripts], cwd=repo.path)))
         results.append(("zizmor --offline", *run(["zizmor", "--offline", "--no-progress", "--min-severity=informational", str(repo.path / ".github")])))
         results.append(("checkov github_actions", *run(["checkov", "-d", str(folder), "--framework", "github_actions", *self.checkov_skip()])))
         return results
@@ -428,7 +433,8 @@ class Matrix:
         first: dict[str, Repo] = {}
         for repo in self.repos:
             if (repo.path / ".github" / "workflows").is_dir():
-                key = tree_key(repo.path / ".github")
+                # The scripts the workflows run are judged with them (shellcheck).
+                key = tree_key(repo.path / ".github") + (tree_key(repo.path / "scripts") if (repo.path / "scripts").is_dir() else "")
                 first.setdefault(key, repo)
                 where.setdefault(key, []).append(f"{repo.name}: .github/")
         keys = list(first)

@@ -232,6 +232,7 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "owners": config.owners,
             "certificates": config.certificates,
             "secret_store": config.secret_store,
+            "ci": config.ci,
         },
         "applications": config.applications,
         "environments": config.environments.iter().map(|name| json!({

@@ -75,6 +75,14 @@ secret_store:
   provider: vault
   url: {vault_url}
 
+# GitHub features the generated workflows use. A private repository needs GitHub
+# Advanced Security for code scanning and GitHub Enterprise Cloud for artifact
+# attestations: without them, turn the feature off here. Findings then fail the job
+# and show in its log only; images are still signed with cosign.
+# ci:
+#   code_scanning: false
+#   attestations: false
+
 {machines}
 environments: [dev, staging, production]
 

@@ -24,7 +24,7 @@ pub use default_file::{default_file, example_application};
 pub use error_rate::{default_canary_error_rate, default_error_rate};
 pub use machines::{Aws, Azure, Machines, Vsphere};
 pub use schema::SCHEMA;
-pub use services::{Certificates, SecretStore, SecretStoreProvider};
+pub use services::{Certificates, Ci, SecretStore, SecretStoreProvider};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 use crate::yaml;
@@ -53,6 +53,8 @@ pub struct Config {
     pub owners: Vec<String>,
     pub certificates: Certificates,
     pub secret_store: SecretStore,
+    /// The GitHub features the generated workflows may use.
+    pub ci: Ci,
 }
 
 impl Config {
@@ -154,6 +156,8 @@ struct RawConfig {
     certificates: Option<Spanned<services::RawCertificates>>,
     #[serde(default)]
     secret_store: Option<Spanned<services::RawSecretStore>>,
+    #[serde(default)]
+    ci: Ci,
     #[serde(default)]
     aws: Option<Spanned<machines::RawAws>>,
     #[serde(default)]
@@ -567,6 +571,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         owners,
         certificates,
         secret_store,
+        ci: raw.ci,
     })
 }
 

@@ -32,6 +32,27 @@ impl Default for Certificates {
     }
 }
 
+/// The GitHub features the generated workflows use. Both are on by default; a private
+/// repository on a plan without GitHub Advanced Security (code scanning) or without
+/// artifact attestations (GitHub Enterprise Cloud for private repositories) turns them off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ci {
+    /// Scanners upload their findings as SARIF to code scanning.
+    pub code_scanning: bool,
+    /// The release workflow records provenance and the SBOM with `actions/attest`.
+    pub attestations: bool,
+}
+
+impl Default for Ci {
+    fn default() -> Self {
+        Ci {
+            code_scanning: true,
+            attestations: true,
+        }
+    }
+}
+
 /// Where External Secrets reads secrets from (its SecretStore or ClusterSecretStore).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SecretStore {
@@ -285,6 +306,21 @@ mod tests {
         assert_eq!(config.certificates.acme_server, DEFAULT_ACME_SERVER);
         assert_eq!(config.secret_store, SecretStore::default());
         assert_eq!(config.secret_store.url, DEFAULT_VAULT_URL);
+        assert_eq!(
+            config.ci,
+            Ci {
+                code_scanning: true,
+                attestations: true
+            }
+        );
+    }
+
+    #[test]
+    fn ci_features_turn_off_one_at_a_time() {
+        let private = config("ci: {code_scanning: false}\n");
+        assert!(!private.ci.code_scanning);
+        assert!(private.ci.attestations, "a key left out keeps its default");
+        assert!(!config("ci: {attestations: false}\n").ci.attestations);
     }
 
     #[test]

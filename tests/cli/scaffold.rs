@@ -142,7 +142,7 @@ created       infrastructure/controllers/opencost/values.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/values.yaml\n\
-level 3: 32 created, 14 updated, 58 unchanged\n";
+level 3: 32 created, 14 updated, 67 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -160,7 +160,8 @@ fn level_3_changes() -> String {
         .collect()
 }
 
-const LEVEL_2_CHANGES: &str = "updated       README.md\n\
+const LEVEL_2_CHANGES: &str = "created       .github/workflows/scan.yaml\n\
+updated       README.md\n\
 updated       apps/base/shop/deployment.yaml\n\
 created       apps/base/shop/hpa.yaml\n\
 updated       apps/base/shop/kustomization.yaml\n\
@@ -217,7 +218,10 @@ created       infrastructure/controllers/kube-prometheus-stack/values.yaml\n\
 created       infrastructure/controllers/kustomization.yaml\n\
 created       infrastructure/controllers/loki/kustomization.yaml\n\
 created       infrastructure/controllers/loki/release.yaml\n\
-created       infrastructure/controllers/loki/values.yaml\n";
+created       infrastructure/controllers/loki/values.yaml\n\
+created       scripts/list-images (mode 100755)\n\
+created       scripts/scan-config (mode 100755)\n\
+created       scripts/scan-images (mode 100755)\n";
 
 /// What apply says while the default platform's files wait for `github.repo`.
 const PLACEHOLDER_WARNING: &str = "warning: `github.repo` is not set in levelup.yaml: 4 files hold a placeholder for the repository's URL: `README.md`, `clusters/dev/flux-instance.yaml`, `clusters/production/flux-instance.yaml`, `clusters/staging/flux-instance.yaml`\nhint: add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`\n";
@@ -336,7 +340,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 51 created, 7 updated, 14 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 55 created, 7 updated, 19 unchanged\n"
         )),
         "{out}"
     );
@@ -352,7 +356,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 83 created, 8 updated, 13 unchanged\n",
+            "{}level 3: 87 created, 8 updated, 18 unchanged\n",
             level_3_changes()
         )
     );
@@ -408,7 +412,7 @@ fn a_user_edit_survives_a_blueprint_update() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 20 unchanged\n"
+        "merged        apps/base/shop/deployment.yaml\nlevel 1: 1 merged, 25 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -434,7 +438,7 @@ fn overlapping_edits_leave_conflict_markers() {
     assert_eq!(code(&output), 4, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 20 unchanged\n"
+        "conflict      apps/base/shop/deployment.yaml\nlevel 1: 1 conflict, 25 unchanged\n"
     );
     let deployment = read(&repo.join(DEPLOYMENT));
     assert!(
@@ -999,7 +1003,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 51 created, 7 updated, 14 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 55 created, 7 updated, 19 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).

@@ -9,20 +9,51 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-/// A workflow as it must be: its triggers (with their settings) and, per job, its
-/// permissions.
+/// A workflow as it must be: the level from which a platform has it, its triggers (with
+/// their settings) and, per job, its permissions.
 struct Expected {
     file: &'static str,
+    from_level: u8,
     triggers: Value,
     jobs: &'static [(&'static str, &'static [(&'static str, &'static str)])],
 }
 
+const READ: &[(&str, &str)] = &[("contents", "read")];
+const SARIF: &[(&str, &str)] = &[("contents", "read"), ("security-events", "write")];
+
 fn expected() -> Vec<Expected> {
-    vec![Expected {
-        file: "validate.yaml",
-        triggers: json!({"pull_request": null, "push": {"branches": ["main"]}}),
-        jobs: &[("validate", &[("contents", "read")])],
-    }]
+    let pull_request_and_main = json!({"pull_request": null, "push": {"branches": ["main"]}});
+    vec![
+        Expected {
+            file: "validate.yaml",
+            from_level: 1,
+            triggers: pull_request_and_main.clone(),
+            jobs: &[("validate", READ)],
+        },
+        Expected {
+            file: "build.yaml",
+            from_level: 1,
+            triggers: json!({"workflow_call": {
+                "inputs": {
+                    "push": {"description": "Push the image (true on merges to the default branch, false on pull requests)", "type": "boolean", "default": false},
+                    "context": {"description": "The build context, relative to the caller's repository", "type": "string", "default": "."},
+                    "file": {"description": "The Containerfile, relative to the caller's repository", "type": "string", "default": "Dockerfile"},
+                    "platforms": {"description": "The platforms to build for, such as linux/amd64,linux/arm64", "type": "string", "default": "linux/amd64"},
+                },
+                "outputs": {
+                    "image": {"description": "The image's name, without a tag", "value": "${{ jobs.build.outputs.image }}"},
+                    "digest": {"description": "The digest of the pushed image (empty when nothing was pushed)", "value": "${{ jobs.build.outputs.digest }}"},
+                },
+            }}),
+            jobs: &[("build", &[("contents", "read"), ("packages", "write")])],
+        },
+        Expected {
+            file: "scan.yaml",
+            from_level: 2,
+            triggers: pull_request_and_main,
+            jobs: &[("config", SARIF), ("images", SARIF), ("dependencies", READ)],
+        },
+    ]
 }
 
 /// `action → (sha, version)` from `blueprints/pins.yaml`.
@@ -77,18 +108,28 @@ fn check_workflow(path: &Path, expected: &Expected, pins: &BTreeMap<String, (Str
     let expected_names: BTreeSet<&str> = expected.jobs.iter().map(|(job, _)| *job).collect();
     assert_eq!(names, expected_names, "{name}: jobs");
     for (job, permissions) in expected.jobs {
-        let wanted: serde_json::Map<String, Value> = permissions
-            .iter()
-            .map(|(scope, level)| (scope.to_string(), json!(level)))
-            .collect();
         assert_eq!(
             jobs[*job]["permissions"],
-            Value::Object(wanted),
+            permissions_of(permissions),
             "{name}: permissions of job {job}"
         );
     }
-    // Every action is a pin of pins.yaml, by SHA, with that pin's version in the comment.
-    let uses = uses_lines(&text);
+    check_pins(path, &text, pins);
+}
+
+fn permissions_of(permissions: &[(&str, &str)]) -> Value {
+    Value::Object(
+        permissions
+            .iter()
+            .map(|(scope, level)| (scope.to_string(), json!(level)))
+            .collect(),
+    )
+}
+
+/// Every action is a pin of pins.yaml, by SHA, with that pin's version in the comment.
+fn check_pins(path: &Path, text: &str, pins: &BTreeMap<String, (String, String)>) {
+    let name = path.display();
+    let uses = uses_lines(text);
     assert!(!uses.is_empty(), "{name}: no action at all");
     for (line, reference, comment) in uses {
         if reference.starts_with("./") {
@@ -105,21 +146,120 @@ fn check_workflow(path: &Path, expected: &Expected, pins: &BTreeMap<String, (Str
     }
 }
 
+/// What a `run:` script may start a command with: a script of the repository (checked to
+/// exist, executable), or a tool that `.github/actions/setup-tools` installs and the
+/// script-less lint step calls. Anything else is a check the repository's scripts cannot
+/// run locally.
+fn check_runs(repo: &Path, path: &Path) {
+    let name = path.display();
+    let workflow: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(path).expect("workflow")).expect("parses");
+    for (job, body) in workflow["jobs"].as_object().expect("jobs") {
+        for step in body["steps"].as_array().into_iter().flatten() {
+            let Some(run) = step["run"].as_str() else {
+                continue;
+            };
+            for command in run
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            {
+                let program = command.split_whitespace().next().unwrap_or_default();
+                if let Some(script) = program.strip_prefix("scripts/") {
+                    let file = repo.join("scripts").join(script);
+                    let mode = std::fs::metadata(&file).unwrap_or_else(|_| {
+                        panic!(
+                            "{name}: job {job} runs {program}, which the repository does not have"
+                        )
+                    });
+                    assert!(
+                        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o100 != 0,
+                        "{name}: job {job} runs {program}, which is not executable"
+                    );
+                } else {
+                    assert!(
+                        ["actionlint", "echo"].contains(&program),
+                        "{name}: job {job} runs `{command}` inline: move it into a script under scripts/"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_workflow_has_its_triggers_its_permissions_and_pinned_actions() {
     let workspace = tempfile::tempdir().expect("temporary folder");
     let pins = pins();
-    for (level, gitops) in [("1", "flux"), ("5", "flux"), ("5", "argocd")] {
+    for (level, gitops) in [
+        ("1", "flux"),
+        ("2", "argocd"),
+        ("5", "flux"),
+        ("5", "argocd"),
+    ] {
         let repo = platform(workspace.path(), level, gitops);
         let folder = repo.join(".github/workflows");
         let found = crate::support::file_names(&folder);
-        let expectations = expected();
+        let expectations: Vec<Expected> = expected()
+            .into_iter()
+            .filter(|e| e.from_level <= level.parse::<u8>().expect("level"))
+            .collect();
         let known: BTreeSet<String> = expectations.iter().map(|e| e.file.to_string()).collect();
         assert_eq!(found, known, "level {level}, {gitops}: the workflows");
         for expectation in &expectations {
             check_workflow(&folder.join(expectation.file), expectation, &pins);
+            check_runs(&repo, &folder.join(expectation.file));
         }
+        // The one composite action every workflow sets its tools up with is pinned too.
+        let action = repo.join(".github/actions/setup-tools/action.yml");
+        check_pins(
+            &action,
+            &std::fs::read_to_string(&action).expect("action"),
+            &pins,
+        );
     }
+}
+
+/// `ci.code_scanning: false` (a private repository without code scanning): the scans
+/// still run and fail on findings, but nothing is uploaded and no job may write
+/// security events.
+#[test]
+fn without_code_scanning_the_scans_upload_nothing_and_ask_for_no_write() {
+    let workspace = tempfile::tempdir().expect("temporary folder");
+    let repo = platform(workspace.path(), "2", "flux");
+    let config = repo.join("levelup.yaml");
+    let text = std::fs::read_to_string(&config).expect("levelup.yaml");
+    std::fs::write(&config, format!("{text}\nci:\n  code_scanning: false\n")).expect("write");
+    let home = workspace.path().join("home");
+    let output = crate::support::Test::new()
+        .current_dir(&repo)
+        .home(&home)
+        .args(["apply", "--to", "2"])
+        .run()
+        .0;
+    assert_eq!(
+        crate::support::code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let scan = repo.join(".github/workflows/scan.yaml");
+    let text = std::fs::read_to_string(&scan).expect("scan.yaml");
+    assert!(
+        !text.contains("upload-sarif") && !text.contains("SARIF_DIR"),
+        "{text}"
+    );
+    let workflow: Value = serde_saphyr::from_str(&text).expect("parses");
+    for job in ["config", "images", "dependencies"] {
+        assert_eq!(
+            workflow["jobs"][job]["permissions"],
+            permissions_of(READ),
+            "{job}"
+        );
+    }
+    // The scans themselves are still there, and still fail on HIGH and CRITICAL.
+    check_runs(&repo, &scan);
+    assert_eq!(text.matches("SEVERITY: HIGH,CRITICAL").count(), 2, "{text}");
 }
 
 #[test]
