@@ -96,10 +96,14 @@ const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 /// What `apply --to 2` (or 3, which adds no file of its own yet) changes in a level-1
 /// repository with one application: the level-2 application files, and the documents.
 /// What `apply --to 3` says on a repository at level 2: level 3's controllers and canaries.
-const LEVEL_3_AFTER_2: &str = "updated       README.md\n\
+const LEVEL_3_AFTER_2: &str = "created       .github/workflows/deploy.yaml\n\
+created       .github/workflows/release.yaml\n\
+created       .github/workflows/scan-scheduled.yaml\n\
+updated       README.md\n\
 updated       apps/base/shop/networkpolicy.yaml\n\
 created       apps/overlays/dev/shop/canary.yaml\n\
 created       apps/overlays/dev/shop/flagger/kustomization.yaml\n\
+created       apps/overlays/dev/shop/image.yaml\n\
 created       apps/overlays/dev/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/dev/shop/kustomization.yaml\n\
 created       apps/overlays/dev/shop/metrictemplate.yaml\n\
@@ -109,6 +113,7 @@ created       apps/overlays/dev/shop/scaledobject.yaml\n\
 updated       apps/overlays/dev/shop/servicemonitor.yaml\n\
 created       apps/overlays/production/shop/canary.yaml\n\
 created       apps/overlays/production/shop/flagger/kustomization.yaml\n\
+created       apps/overlays/production/shop/image.yaml\n\
 created       apps/overlays/production/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/production/shop/kustomization.yaml\n\
 created       apps/overlays/production/shop/metrictemplate.yaml\n\
@@ -118,6 +123,7 @@ created       apps/overlays/production/shop/scaledobject.yaml\n\
 updated       apps/overlays/production/shop/servicemonitor.yaml\n\
 created       apps/overlays/staging/shop/canary.yaml\n\
 created       apps/overlays/staging/shop/flagger/kustomization.yaml\n\
+created       apps/overlays/staging/shop/image.yaml\n\
 created       apps/overlays/staging/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/staging/shop/kustomization.yaml\n\
 created       apps/overlays/staging/shop/metrictemplate.yaml\n\
@@ -142,7 +148,10 @@ created       infrastructure/controllers/opencost/values.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/values.yaml\n\
-level 3: 32 created, 14 updated, 67 unchanged\n";
+created       scripts/promote (mode 100755)\n\
+created       scripts/publish-promotion (mode 100755)\n\
+created       scripts/verify-release (mode 100755)\n\
+level 3: 41 created, 14 updated, 67 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -356,7 +365,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 87 created, 8 updated, 18 unchanged\n",
+            "{}level 3: 96 created, 8 updated, 18 unchanged\n",
             level_3_changes()
         )
     );
@@ -392,7 +401,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 2.3.0", "version: 2.4.0");
+    replace_in(&manifest, "version: 2.4.0", "version: 2.5.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -424,7 +433,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"2.4.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.5.0\""), "{lock}");
 }
 
 #[test]

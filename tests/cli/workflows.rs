@@ -9,30 +9,62 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-/// A workflow as it must be: the level from which a platform has it, its triggers (with
+/// A workflow as it must be: the levels whose platforms have it so, its triggers (with
 /// their settings) and, per job, its permissions.
 struct Expected {
     file: &'static str,
-    from_level: u8,
+    /// The levels whose platforms have it in this shape.
+    levels: (u8, u8),
     triggers: Value,
     jobs: &'static [(&'static str, &'static [(&'static str, &'static str)])],
 }
 
 const READ: &[(&str, &str)] = &[("contents", "read")];
 const SARIF: &[(&str, &str)] = &[("contents", "read"), ("security-events", "write")];
+const PROMOTE: &[(&str, &str)] = &[("contents", "write")];
+const RELEASE: &[(&str, &str)] = &[
+    ("contents", "read"),
+    ("packages", "write"),
+    ("id-token", "write"),
+    ("attestations", "write"),
+    ("artifact-metadata", "write"),
+];
+const VERIFY: &[(&str, &str)] = &[
+    ("contents", "read"),
+    ("packages", "read"),
+    ("attestations", "read"),
+];
+/// The one reference that is not a commit SHA: slsa-verifier checks the generator by tag.
+const SLSA_GENERATOR: &str =
+    "slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@v2.1.0";
 
 fn expected() -> Vec<Expected> {
     let pull_request_and_main = json!({"pull_request": null, "push": {"branches": ["main"]}});
+    let release_call = json!({"workflow_call": {
+        "inputs": {
+            "context": {"description": "The build context, relative to the caller's repository", "type": "string", "default": "."},
+            "file": {"description": "The Containerfile, relative to the caller's repository", "type": "string", "default": "Dockerfile"},
+            "platforms": {"description": "The platforms to build for, such as linux/amd64,linux/arm64", "type": "string", "default": "linux/amd64"},
+        },
+        "outputs": {
+            "image": {"description": "The image's name, without a tag", "value": "${{ jobs.release.outputs.image }}"},
+            "digest": {"description": "The digest of the released image, which the deploy workflow promotes", "value": "${{ jobs.release.outputs.digest }}"},
+        },
+    }});
+    let dispatch = json!({"workflow_dispatch": {"inputs": {
+        "application": {"description": "The application to promote, as named in levelup.yaml", "type": "string", "required": true},
+        "image": {"description": "The released image by digest, registry/name@sha256:...", "type": "string", "required": true},
+    }}});
     vec![
         Expected {
             file: "validate.yaml",
-            from_level: 1,
+            levels: (1, 5),
             triggers: pull_request_and_main.clone(),
             jobs: &[("validate", READ)],
         },
         Expected {
             file: "build.yaml",
-            from_level: 1,
+            levels: (1, 5),
             triggers: json!({"workflow_call": {
                 "inputs": {
                     "push": {"description": "Push the image (true on merges to the default branch, false on pull requests)", "type": "boolean", "default": false},
@@ -49,9 +81,72 @@ fn expected() -> Vec<Expected> {
         },
         Expected {
             file: "scan.yaml",
-            from_level: 2,
+            levels: (2, 5),
             triggers: pull_request_and_main,
             jobs: &[("config", SARIF), ("images", SARIF), ("dependencies", READ)],
+        },
+        Expected {
+            file: "scan-scheduled.yaml",
+            levels: (3, 5),
+            triggers: json!({"schedule": [{"cron": "17 5 * * *"}], "workflow_dispatch": null}),
+            jobs: &[("production", SARIF)],
+        },
+        Expected {
+            file: "release.yaml",
+            levels: (3, 4),
+            triggers: release_call.clone(),
+            jobs: &[("release", RELEASE)],
+        },
+        Expected {
+            file: "release.yaml",
+            levels: (5, 5),
+            triggers: release_call,
+            jobs: &[
+                ("release", RELEASE),
+                (
+                    "provenance",
+                    &[
+                        ("actions", "read"),
+                        ("id-token", "write"),
+                        ("packages", "write"),
+                    ],
+                ),
+            ],
+        },
+        Expected {
+            file: "deploy.yaml",
+            levels: (3, 3),
+            triggers: dispatch.clone(),
+            jobs: &[("promote", PROMOTE), ("production", PROMOTE)],
+        },
+        Expected {
+            file: "deploy.yaml",
+            levels: (4, 5),
+            triggers: dispatch,
+            jobs: &[
+                ("verify", VERIFY),
+                ("promote", PROMOTE),
+                ("test", READ),
+                ("production", PROMOTE),
+            ],
+        },
+        Expected {
+            file: "scorecard.yaml",
+            levels: (4, 5),
+            triggers: json!({
+                "push": {"branches": ["main"]},
+                "schedule": [{"cron": "43 4 * * 1"}],
+                "branch_protection_rule": null,
+            }),
+            jobs: &[(
+                "analysis",
+                &[
+                    ("security-events", "write"),
+                    ("id-token", "write"),
+                    ("contents", "read"),
+                    ("actions", "read"),
+                ],
+            )],
         },
     ]
 }
@@ -135,6 +230,13 @@ fn check_pins(path: &Path, text: &str, pins: &BTreeMap<String, (String, String)>
         if reference.starts_with("./") {
             continue; // an action or workflow of the repository itself
         }
+        if reference == SLSA_GENERATOR {
+            assert!(
+                path.ends_with(".github/workflows/release.yaml"),
+                "{name}:{line}: only the release workflow calls the SLSA generator"
+            );
+            continue;
+        }
         let (action, sha) = reference
             .split_once('@')
             .unwrap_or_else(|| panic!("{name}:{line}: `{reference}` has no @"));
@@ -154,6 +256,14 @@ fn check_runs(repo: &Path, path: &Path) {
     let name = path.display();
     let workflow: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(path).expect("workflow")).expect("parses");
+    // A workflow that other repositories call runs in their checkout, where this
+    // repository's scripts are not: its commands are written out in it.
+    if workflow["on"]
+        .as_object()
+        .is_some_and(|on| on.keys().eq(["workflow_call"]))
+    {
+        return;
+    }
     for (job, body) in workflow["jobs"].as_object().expect("jobs") {
         for step in body["steps"].as_array().into_iter().flatten() {
             let Some(run) = step["run"].as_str() else {
@@ -202,7 +312,10 @@ fn every_workflow_has_its_triggers_its_permissions_and_pinned_actions() {
         let found = crate::support::file_names(&folder);
         let expectations: Vec<Expected> = expected()
             .into_iter()
-            .filter(|e| e.from_level <= level.parse::<u8>().expect("level"))
+            .filter(|e| {
+                let level = level.parse::<u8>().expect("level");
+                e.levels.0 <= level && level <= e.levels.1
+            })
             .collect();
         let known: BTreeSet<String> = expectations.iter().map(|e| e.file.to_string()).collect();
         assert_eq!(found, known, "level {level}, {gitops}: the workflows");
@@ -277,4 +390,49 @@ fn the_uses_reader_finds_steps_and_jobs() {
             ),
         ]
     );
+}
+
+/// `ci.attestations: false` (a private repository without artifact attestations): the
+/// release still signs with cosign and attaches the SBOM with it, asks for no attestation
+/// permission, and the deploy workflow does not look for GitHub attestations.
+#[test]
+fn without_attestations_the_release_signs_with_cosign_alone() {
+    let workspace = tempfile::tempdir().expect("temporary folder");
+    let repo = platform(workspace.path(), "4", "flux");
+    let config = repo.join("levelup.yaml");
+    let text = std::fs::read_to_string(&config).expect("levelup.yaml");
+    std::fs::write(&config, format!("{text}\nci:\n  attestations: false\n")).expect("write");
+    let output = crate::support::Test::new()
+        .current_dir(&repo)
+        .home(&workspace.path().join("home"))
+        .args(["apply", "--to", "4"])
+        .run()
+        .0;
+    assert_eq!(
+        crate::support::code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(repo.join(".github/workflows").join(name)).expect(name);
+        let parsed: Value = serde_saphyr::from_str(&text).expect("parses");
+        (text, parsed)
+    };
+    let (release, parsed) = read("release.yaml");
+    assert!(!release.contains("actions/attest"), "{release}");
+    assert!(
+        release.contains("cosign sign --yes")
+            && release.contains("cosign attest --yes --type spdxjson")
+    );
+    assert_eq!(
+        parsed["jobs"]["release"]["permissions"],
+        permissions_of(&RELEASE[..3])
+    );
+    let (deploy, parsed) = read("deploy.yaml");
+    assert_eq!(
+        parsed["jobs"]["verify"]["permissions"],
+        permissions_of(&VERIFY[..2])
+    );
+    assert!(deploy.contains("ATTESTATIONS: \"false\""), "{deploy}");
 }
