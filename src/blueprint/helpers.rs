@@ -99,13 +99,42 @@ fn indent<'reg: 'rc, 'rc>(
     Ok(())
 }
 
+/// The opening tag of a raw block, alone on its line.
+const RAW_OPEN: &str = "{{{{raw}}}}";
+
+/// Handlebars drops the leading whitespace of a raw block's first line, so an indented
+/// block (YAML inside YAML) would lose its first indentation. A line holding only
+/// `{{{{raw}}}}` is therefore joined to the line after it, with that line's indentation
+/// put before the tag, where Handlebars keeps it. Returns the text and, for each of its
+/// lines, the line of `text` it came from (1-based), so errors name the lines as written.
+pub fn keep_raw_indentation(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut origins = Vec::new();
+    let mut lines = text.split_inclusive('\n').enumerate().peekable();
+    while let Some((number, line)) = lines.next() {
+        if line.trim() == RAW_OPEN
+            && let Some((_, next)) = lines.next()
+        {
+            let rest = next.trim_start_matches([' ', '\t']);
+            out.push_str(&next[..next.len() - rest.len()]);
+            out.push_str(RAW_OPEN);
+            out.push_str(rest);
+            origins.push(number + 2);
+            continue;
+        }
+        out.push_str(line);
+        origins.push(number + 1);
+    }
+    (out, origins)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn render(template: &str, data: serde_json::Value) -> Result<String, String> {
         registry()
-            .render_template(template, &data)
+            .render_template(&keep_raw_indentation(template).0, &data)
             .map_err(|error| error.to_string())
     }
 
@@ -187,6 +216,22 @@ spec:
             render(&template, data).unwrap(),
             format!("# chart of shop\n{helm}# port 8080\n")
         );
+    }
+
+    /// YAML inside YAML: a raw block whose first line is indented keeps that indentation
+    /// (Handlebars alone drops it), and the lines are mapped back to the template's.
+    #[test]
+    fn an_indented_raw_block_keeps_its_first_indentation() {
+        let template = "a:\n{{{{raw}}}}\n  b: {{x}}\n  c: {{y}}\n{{{{/raw}}}}\nd: {{z}}\n";
+        assert_eq!(
+            render(template, serde_json::json!({"z": 1})).unwrap(),
+            "a:\n  b: {{x}}\n  c: {{y}}\nd: 1\n"
+        );
+        let (text, origins) = keep_raw_indentation(template);
+        assert_eq!(text.lines().count() + 1, template.lines().count());
+        // `d:` is line 5 of the text handed to Handlebars and line 6 of the template.
+        assert_eq!(text.lines().nth(4), Some("d: {{z}}"));
+        assert_eq!(origins[4], 6);
     }
 
     #[test]

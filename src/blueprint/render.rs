@@ -53,13 +53,16 @@ pub fn render(
             .enumerate()
             .filter(|(_, spec)| spec.when.holds(input.config))
         {
+            let (template_name, target_name, origins) =
+                compile(&mut registry, blueprint, spec_index, spec)?;
             let template_error = |error: handlebars::RenderError| Error::Template {
                 blueprint: blueprint.name.clone(),
                 file: format!("templates/{}", spec.source),
-                line: error.line_no,
+                line: error
+                    .line_no
+                    .map(|line| origins.get(line.wrapping_sub(1)).copied().unwrap_or(line)),
                 message: error.reason().to_string(),
             };
-            let (template_name, target_name) = compile(&mut registry, blueprint, spec_index, spec)?;
             let uses = ContextUse::of(
                 [&target_name, &template_name]
                     .into_iter()
@@ -139,26 +142,30 @@ pub fn compile_all(catalog: &Catalog) -> Result<usize, Error> {
 }
 
 /// Compiles one file's template and its target into `registry`, unless they
-/// are there already; returns their names in it.
+/// are there already; returns their names in it, and for each line of the compiled
+/// template the line of the blueprint's file it comes from.
 fn compile(
     registry: &mut handlebars::Handlebars<'static>,
     blueprint: &super::Blueprint,
     spec_index: usize,
     spec: &super::FileSpec,
-) -> Result<(String, String), Error> {
+) -> Result<(String, String, Vec<usize>), Error> {
     let template_name = format!("{}/{}", blueprint.name, spec.source);
+    let (text, origins) = match blueprint.templates.get(&spec.source) {
+        Some(bytes) if spec.is_template() => {
+            super::helpers::keep_raw_indentation(&String::from_utf8_lossy(bytes))
+        }
+        _ => (String::new(), Vec::new()),
+    };
     if spec.is_template() && !registry.has_template(&template_name) {
-        let text = blueprint
-            .templates
-            .get(&spec.source)
-            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-            .unwrap_or_default();
         registry
             .register_template_string(&template_name, text)
             .map_err(|error| Error::Template {
                 blueprint: blueprint.name.clone(),
                 file: format!("templates/{}", spec.source),
-                line: error.pos().map(|(line, _)| line),
+                line: error
+                    .pos()
+                    .map(|(line, _)| origins.get(line.wrapping_sub(1)).copied().unwrap_or(line)),
                 message: error.reason().to_string(),
             })?;
     }
@@ -169,7 +176,7 @@ fn compile(
             .register_template_string(&target_name, &spec.target)
             .map_err(|error| target_error(blueprint, spec, error.reason()))?;
     }
-    Ok((template_name, target_name))
+    Ok((template_name, target_name, origins))
 }
 
 /// A target path that does not compile or render: it is in the manifest.

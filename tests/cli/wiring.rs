@@ -324,7 +324,16 @@ impl<'a> Walk<'a> {
         let namespace = str_at(object, "/metadata/namespace").unwrap_or("default");
         let here = format!("{path} ({kind} {name})");
         if let Some(chart) = crd_chart(group, kind) {
-            self.custom.push((here.clone(), chart, self.unit.clone()));
+            // Any object the root application applies itself is applied in its sync wave
+            // (Argo CD's SkipDryRunOnMissingResource lets it wait for CRDs a wave brings).
+            let unit = match str_at(
+                object,
+                "/metadata/annotations/argocd.argoproj.io~1sync-wave",
+            ) {
+                Some(wave) if self.depth == 1 => Unit::Wave(wave.parse().unwrap_or(0)),
+                _ => self.unit.clone(),
+            };
+            self.custom.push((here.clone(), chart, unit));
         }
         if kind == "Namespace" && api_version == "v1" {
             self.namespaces.insert(name.to_string());
