@@ -21,6 +21,12 @@ struct Expected {
 
 const READ: &[(&str, &str)] = &[("contents", "read")];
 const SARIF: &[(&str, &str)] = &[("contents", "read"), ("security-events", "write")];
+/// A scan that pulls the applications' images, which may be private.
+const PULL_SARIF: &[(&str, &str)] = &[
+    ("contents", "read"),
+    ("packages", "read"),
+    ("security-events", "write"),
+];
 const PROMOTE: &[(&str, &str)] = &[("contents", "write")];
 const RELEASE: &[(&str, &str)] = &[
     ("contents", "read"),
@@ -83,13 +89,17 @@ fn expected() -> Vec<Expected> {
             file: "scan.yaml",
             levels: (2, 5),
             triggers: pull_request_and_main,
-            jobs: &[("config", SARIF), ("images", SARIF), ("dependencies", READ)],
+            jobs: &[
+                ("config", SARIF),
+                ("images", PULL_SARIF),
+                ("dependencies", READ),
+            ],
         },
         Expected {
             file: "scan-scheduled.yaml",
             levels: (3, 5),
             triggers: json!({"schedule": [{"cron": "17 5 * * *"}], "workflow_dispatch": null}),
-            jobs: &[("production", SARIF)],
+            jobs: &[("production", PULL_SARIF)],
         },
         Expected {
             file: "release.yaml",
@@ -363,10 +373,14 @@ fn without_code_scanning_the_scans_upload_nothing_and_ask_for_no_write() {
         "{text}"
     );
     let workflow: Value = serde_saphyr::from_str(&text).expect("parses");
-    for job in ["config", "images", "dependencies"] {
+    for (job, permissions) in [
+        ("config", READ),
+        ("images", &PULL_SARIF[..2]),
+        ("dependencies", READ),
+    ] {
         assert_eq!(
             workflow["jobs"][job]["permissions"],
-            permissions_of(READ),
+            permissions_of(permissions),
             "{job}"
         );
     }
