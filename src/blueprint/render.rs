@@ -240,6 +240,10 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "certificates": config.certificates,
             "secret_store": config.secret_store,
             "ci": config.ci,
+            // Environments are listed in promotion order: the last is production, which a
+            // release reaches after all the others.
+            "production_environment": config.environments.last(),
+            "earlier_environments": config.environments.split_last().map(|(_, earlier)| earlier).unwrap_or_default(),
         },
         "applications": config.applications,
         "environments": config.environments.iter().map(|name| json!({

@@ -70,8 +70,28 @@ fn write_checked(
     let _ = std::fs::remove_dir_all(&staging);
     if result.is_err() {
         remove_empty_dirs(&created_dirs);
+    } else {
+        remove_emptied_dirs(root, operations, &targets);
     }
     result
+}
+
+/// After a write, the folders its removals left empty go too (an environment or an
+/// application dropped from levelup.yaml leaves no empty folder behind), up to but never
+/// including `root`. A folder that still holds anything, the user's files included, stays.
+fn remove_emptied_dirs(root: &Path, operations: &[Operation], targets: &[PathBuf]) {
+    for (operation, target) in operations.iter().zip(targets) {
+        if operation.content.is_some() {
+            continue;
+        }
+        let mut dir = target.parent();
+        while let Some(folder) = dir {
+            if folder == root || !folder.starts_with(root) || std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+            dir = folder.parent();
+        }
+    }
 }
 
 /// What the write phase did to one target, so it can be undone.
@@ -342,6 +362,50 @@ mod tests {
                 (".levelup/lock.yaml".to_string(), "lock".to_string()),
                 ("a/b/new.txt".to_string(), "new".to_string()),
                 ("old.txt".to_string(), "replaced".to_string()),
+            ]
+        );
+    }
+
+    /// Removing the last files of a folder removes the folder, and its parents up to
+    /// the first that holds anything else; the user's own file keeps its folder.
+    #[test]
+    fn removals_leave_no_empty_folder_but_keep_the_users_files() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        for (path, text) in [
+            ("apps/overlays/staging/web/kustomization.yaml", "k"),
+            ("apps/overlays/staging/kustomization.yaml", "k"),
+            ("apps/overlays/dev/kustomization.yaml", "k"),
+            ("apps/overlays/qa/web/kustomization.yaml", "k"),
+            ("apps/overlays/qa/notes.md", "mine"),
+        ] {
+            let file = root.path().join(path);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("folders");
+            std::fs::write(file, text).expect("write");
+        }
+        let operations = [
+            operation("apps/overlays/staging/web/kustomization.yaml", None),
+            operation("apps/overlays/staging/kustomization.yaml", None),
+            operation("apps/overlays/qa/web/kustomization.yaml", None),
+            operation(".levelup/lock.yaml", Some("lock")),
+        ];
+        write(root.path(), &operations).expect("write succeeds");
+        let relative: Vec<String> = dirs(root.path())
+            .iter()
+            .map(|dir| {
+                dir.strip_prefix(root.path())
+                    .expect("inside")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            relative,
+            [
+                ".levelup",
+                "apps",
+                "apps/overlays",
+                "apps/overlays/dev",
+                "apps/overlays/qa"
             ]
         );
     }

@@ -450,3 +450,61 @@ fn without_attestations_the_release_signs_with_cosign_alone() {
     );
     assert!(deploy.contains("ATTESTATIONS: \"false\""), "{deploy}");
 }
+
+/// The last environment of `levelup.yaml` is production, whatever its name: the deploy
+/// workflow promotes the others first, one after the other, and gates the last. With a
+/// single environment there is nothing to promote first.
+#[test]
+fn the_deploy_workflow_gates_the_last_environment_whatever_its_name() {
+    for (environments, earlier, last) in
+        [("dev, prod", vec!["dev"], "prod"), ("live", vec![], "live")]
+    {
+        let workspace = tempfile::tempdir().expect("temporary folder");
+        let repo = platform(workspace.path(), "1", "flux");
+        crate::support::replace_in(
+            &repo.join("levelup.yaml"),
+            "environments: [dev, staging, production]",
+            &format!("environments: [{environments}]"),
+        );
+        let output = crate::support::Test::new()
+            .current_dir(&repo)
+            .home(&workspace.path().join("home"))
+            .args(["apply", "--to", "4"])
+            .run()
+            .0;
+        assert_eq!(
+            crate::support::code(&output),
+            0,
+            "{}",
+            crate::support::stderr(&output)
+        );
+        let text =
+            std::fs::read_to_string(repo.join(".github/workflows/deploy.yaml")).expect("deploy");
+        let deploy: Value = serde_saphyr::from_str(&text).expect("parses");
+        let jobs = &deploy["jobs"];
+        assert_eq!(jobs["production"]["environment"], json!(last), "{text}");
+        assert_eq!(
+            jobs["production"]["steps"][2]["env"]["ENVIRONMENT"],
+            json!(last),
+            "{text}"
+        );
+        if earlier.is_empty() {
+            assert!(jobs.get("promote").is_none(), "{text}");
+            assert_eq!(jobs["production"]["needs"], json!(["test"]));
+        } else {
+            assert_eq!(
+                jobs["promote"]["strategy"]["matrix"]["environment"],
+                json!(earlier)
+            );
+            assert_eq!(jobs["production"]["needs"], json!(["test", "promote"]));
+        }
+        // The environments levelup.yaml dropped leave no folder behind.
+        let overlays = crate::support::file_names(&repo.join("apps/overlays"));
+        let mut wanted: Vec<&str> = earlier.clone();
+        wanted.push(last);
+        assert_eq!(
+            overlays,
+            wanted.iter().map(|name| name.to_string()).collect()
+        );
+    }
+}
