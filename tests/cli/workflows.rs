@@ -179,6 +179,43 @@ fn platform(workspace: &Path, level: &str, gitops: &str) -> std::path::PathBuf {
     crate::support::init_platform(workspace, level, gitops, &["--repo", "acme/platform"])
 }
 
+/// Appends to the platform's levelup.yaml, or replaces a text in it, then applies level
+/// `level`, which must succeed.
+fn reconfigure(workspace: &Path, repo: &Path, edit: Edit<'_>, level: &str) {
+    let config = repo.join("levelup.yaml");
+    match edit {
+        Edit::Append(addition) => {
+            let text = std::fs::read_to_string(&config).expect("levelup.yaml");
+            std::fs::write(&config, format!("{text}\n{addition}")).expect("write");
+        }
+        Edit::Replace(from, to) => crate::support::replace_in(&config, from, to),
+    }
+    let output = crate::support::Test::new()
+        .current_dir(repo)
+        .home(&workspace.join("home"))
+        .args(["apply", "--to", level])
+        .run()
+        .0;
+    assert_eq!(
+        crate::support::code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+}
+
+enum Edit<'a> {
+    Append(&'a str),
+    Replace(&'a str, &'a str),
+}
+
+/// A generated workflow, as text and parsed.
+fn workflow(repo: &Path, name: &str) -> (String, Value) {
+    let text = std::fs::read_to_string(repo.join(".github/workflows").join(name)).expect(name);
+    let parsed = serde_saphyr::from_str(&text).expect("parses");
+    (text, parsed)
+}
+
 /// Every `uses:` line of a workflow: `(line number, reference, trailing comment)`.
 fn uses_lines(text: &str) -> Vec<(usize, String, String)> {
     text.lines()
@@ -350,29 +387,18 @@ fn every_workflow_has_its_triggers_its_permissions_and_pinned_actions() {
 fn without_code_scanning_the_scans_upload_nothing_and_ask_for_no_write() {
     let workspace = tempfile::tempdir().expect("temporary folder");
     let repo = platform(workspace.path(), "2", "flux");
-    let config = repo.join("levelup.yaml");
-    let text = std::fs::read_to_string(&config).expect("levelup.yaml");
-    std::fs::write(&config, format!("{text}\nci:\n  code_scanning: false\n")).expect("write");
-    let home = workspace.path().join("home");
-    let output = crate::support::Test::new()
-        .current_dir(&repo)
-        .home(&home)
-        .args(["apply", "--to", "2"])
-        .run()
-        .0;
-    assert_eq!(
-        crate::support::code(&output),
-        0,
-        "{}",
-        crate::support::stderr(&output)
+    reconfigure(
+        workspace.path(),
+        &repo,
+        Edit::Append("ci:\n  code_scanning: false\n"),
+        "2",
     );
     let scan = repo.join(".github/workflows/scan.yaml");
-    let text = std::fs::read_to_string(&scan).expect("scan.yaml");
+    let (text, workflow) = workflow(&repo, "scan.yaml");
     assert!(
         !text.contains("upload-sarif") && !text.contains("SARIF_DIR"),
         "{text}"
     );
-    let workflow: Value = serde_saphyr::from_str(&text).expect("parses");
     for (job, permissions) in [
         ("config", READ),
         ("images", &PULL_SARIF[..2]),
@@ -413,27 +439,13 @@ fn the_uses_reader_finds_steps_and_jobs() {
 fn without_attestations_the_release_signs_with_cosign_alone() {
     let workspace = tempfile::tempdir().expect("temporary folder");
     let repo = platform(workspace.path(), "4", "flux");
-    let config = repo.join("levelup.yaml");
-    let text = std::fs::read_to_string(&config).expect("levelup.yaml");
-    std::fs::write(&config, format!("{text}\nci:\n  attestations: false\n")).expect("write");
-    let output = crate::support::Test::new()
-        .current_dir(&repo)
-        .home(&workspace.path().join("home"))
-        .args(["apply", "--to", "4"])
-        .run()
-        .0;
-    assert_eq!(
-        crate::support::code(&output),
-        0,
-        "{}",
-        crate::support::stderr(&output)
+    reconfigure(
+        workspace.path(),
+        &repo,
+        Edit::Append("ci:\n  attestations: false\n"),
+        "4",
     );
-    let read = |name: &str| {
-        let text = std::fs::read_to_string(repo.join(".github/workflows").join(name)).expect(name);
-        let parsed: Value = serde_saphyr::from_str(&text).expect("parses");
-        (text, parsed)
-    };
-    let (release, parsed) = read("release.yaml");
+    let (release, parsed) = workflow(&repo, "release.yaml");
     assert!(!release.contains("actions/attest"), "{release}");
     assert!(
         release.contains("cosign sign --yes")
@@ -443,7 +455,7 @@ fn without_attestations_the_release_signs_with_cosign_alone() {
         parsed["jobs"]["release"]["permissions"],
         permissions_of(&RELEASE[..3])
     );
-    let (deploy, parsed) = read("deploy.yaml");
+    let (deploy, parsed) = workflow(&repo, "deploy.yaml");
     assert_eq!(
         parsed["jobs"]["verify"]["permissions"],
         permissions_of(&VERIFY[..2])
@@ -461,26 +473,14 @@ fn the_deploy_workflow_gates_the_last_environment_whatever_its_name() {
     {
         let workspace = tempfile::tempdir().expect("temporary folder");
         let repo = platform(workspace.path(), "1", "flux");
-        crate::support::replace_in(
-            &repo.join("levelup.yaml"),
-            "environments: [dev, staging, production]",
-            &format!("environments: [{environments}]"),
+        let environments = format!("environments: [{environments}]");
+        reconfigure(
+            workspace.path(),
+            &repo,
+            Edit::Replace("environments: [dev, staging, production]", &environments),
+            "4",
         );
-        let output = crate::support::Test::new()
-            .current_dir(&repo)
-            .home(&workspace.path().join("home"))
-            .args(["apply", "--to", "4"])
-            .run()
-            .0;
-        assert_eq!(
-            crate::support::code(&output),
-            0,
-            "{}",
-            crate::support::stderr(&output)
-        );
-        let text =
-            std::fs::read_to_string(repo.join(".github/workflows/deploy.yaml")).expect("deploy");
-        let deploy: Value = serde_saphyr::from_str(&text).expect("parses");
+        let (text, deploy) = workflow(&repo, "deploy.yaml");
         let jobs = &deploy["jobs"];
         assert_eq!(jobs["production"]["environment"], json!(last), "{text}");
         assert_eq!(
