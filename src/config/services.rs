@@ -445,4 +445,15 @@ mod tests {
         let found = problems("secret_store: {provider: vualt}\n");
         assert_eq!(found[0].3, "did you mean `vault`?");
     }
+
+    #[test]
+    fn a_bad_ci_feature_names_its_line_and_key() {
+        let found = problems("ci:\n  code_scaning: false\n");
+        assert_eq!(found[0].0, Some(6));
+        assert_eq!(found[0].1, "ci");
+        assert_eq!(found[0].3, "did you mean `code_scanning`?");
+        let found = problems("ci:\n  attestations: maybe\n");
+        assert_eq!(found[0].0, Some(6));
+        assert_eq!(found[0].1, "ci.attestations");
+    }
 }
