@@ -54,6 +54,8 @@ pub struct Catalog {
     blueprints: BTreeMap<String, Blueprint>,
     pins: BTreeMap<String, Pin>,
     charts: BTreeMap<String, Chart>,
+    /// The policy rules of `policies/`, which the policy blueprints render.
+    policies: Option<super::policies::Policies>,
     /// The names of the blueprints that came from the `--blueprints` folder.
     from_dir: BTreeSet<String>,
     /// The templates compiled so far. Loading compiles nothing: a render compiles
@@ -121,6 +123,11 @@ impl Catalog {
         &self.charts
     }
 
+    /// The policy rules, when the catalog has them (the built-in one always does).
+    pub fn policies(&self) -> Option<&super::policies::Policies> {
+        self.policies.as_ref()
+    }
+
     /// A catalog of exactly the blueprints in `files`, for tests.
     #[cfg(test)]
     pub(super) fn from_files(files: Vec<InputFile>) -> Result<Catalog, Error> {
@@ -136,7 +143,12 @@ impl Catalog {
     fn add(&mut self, root: &Path, files: Vec<InputFile>) -> Result<BTreeSet<String>, Error> {
         let mut diagnostics = Vec::new();
         let mut by_blueprint: BTreeMap<String, Vec<InputFile>> = BTreeMap::new();
+        let mut policy_files = Vec::new();
         for file in files {
+            if file.path.starts_with(super::policies::FOLDER) {
+                policy_files.push(file);
+                continue;
+            }
             if file.path == Path::new(PINS) {
                 match parse_pins(root, &file) {
                     Ok(pins) => self.pins.extend(pins),
@@ -157,6 +169,13 @@ impl Catalog {
             };
             let name = first.as_os_str().to_string_lossy().into_owned();
             by_blueprint.entry(name).or_default().push(file);
+        }
+        // A folder's `policies/` replaces the rules as a whole: one table and its groups.
+        if !policy_files.is_empty() {
+            match super::policies::parse(root, &policy_files) {
+                Ok(policies) => self.policies = Some(policies),
+                Err(mut found) => diagnostics.append(&mut found),
+            }
         }
         let mut added = BTreeSet::new();
         for (folder, files) in by_blueprint {

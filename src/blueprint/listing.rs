@@ -262,6 +262,8 @@ fn each_item(each: Each) -> &'static str {
         Each::Environments => "environment",
         Each::Clusters => "cluster",
         Each::EnvironmentApplications => "application in each environment",
+        Each::PolicyRules => "policy rule",
+        Each::PolicySamples => "sample of each policy rule",
     }
 }
 

@@ -47,6 +47,10 @@ pub enum Each {
     /// Once per environment and application (environments outside), as
     /// `environment` and `app`: an application's folder in each overlay.
     EnvironmentApplications,
+    /// Once per policy rule in the bundle at the level scaffolded, as `rule`.
+    PolicyRules,
+    /// Once per sample resource of each such rule, as `rule` and `sample`.
+    PolicySamples,
 }
 
 impl Each {

@@ -10,6 +10,7 @@ mod helpers;
 mod listing;
 mod manifest;
 pub mod placeholder;
+pub mod policies;
 mod render;
 
 use std::path::PathBuf;

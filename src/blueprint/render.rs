@@ -225,6 +225,14 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             (name, produced)
         })
         .collect();
+    let policies = catalog
+        .policies()
+        .map(|policies| policies.context(input.level, &config.environments));
+    let labels = |index: usize| {
+        catalog.policies().and_then(|policies| {
+            policies.labels(input.level, index + 1 == config.environments.len())
+        })
+    };
     let context = json!({
         "platform": {
             "name": config.name,
@@ -246,9 +254,13 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "earlier_environments": config.environments.split_last().map(|(_, earlier)| earlier).unwrap_or_default(),
         },
         "applications": config.applications,
-        "environments": config.environments.iter().map(|name| json!({
+        "environments": config.environments.iter().enumerate().map(|(index, name)| json!({
             "name": name,
             "clusters": config.clusters.iter().filter(|cluster| &cluster.environment == name).map(|cluster| &cluster.name).collect::<Vec<_>>(),
+            // The Pod Security labels of its application namespaces (blueprints/policies/bundle.yaml).
+            "pod_security": labels(index),
+            // Each policy group's mode in it.
+            "policy": policies.as_ref().and_then(|policy| policy.pointer(&format!("/environments/{index}"))),
         })).collect::<Vec<_>>(),
         "clusters": config.clusters,
         "roadmap": {
@@ -259,6 +271,7 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
         "pins": pins,
         "charts": catalog.charts(),
         "blueprints": rendered,
+        "policy": policies,
     });
     match context {
         Value::Object(map) => map,
@@ -291,6 +304,27 @@ fn items(
         Some(Each::Applications) => single("applications", "app"),
         Some(Each::Environments) => single("environments", "environment"),
         Some(Each::Clusters) => single("clusters", "cluster"),
+        Some(Each::PolicyRules) => policy_rules(context)
+            .iter()
+            .map(|rule| item_context(context, uses, [("rule", rule.clone())]))
+            .collect(),
+        Some(Each::PolicySamples) => policy_rules(context)
+            .iter()
+            .flat_map(|rule| {
+                let samples = rule
+                    .get("samples")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                samples.iter().map(move |sample| {
+                    item_context(
+                        context,
+                        uses,
+                        [("rule", rule.clone()), ("sample", sample.clone())],
+                    )
+                })
+            })
+            .collect(),
         Some(Each::EnvironmentApplications) => list("environments")
             .iter()
             .flat_map(|environment| {
@@ -304,6 +338,16 @@ fn items(
             })
             .collect(),
     }
+}
+
+/// The rules of the policy bundle at the level rendered.
+fn policy_rules(context: &serde_json::Map<String, Value>) -> &[Value] {
+    context
+        .get("policy")
+        .and_then(|policy| policy.get("rules"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// The values of the context `uses` includes, with the item's values under their names.
