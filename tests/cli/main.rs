@@ -15,6 +15,7 @@ mod git_http;
 mod github;
 mod model_text;
 mod plan;
+mod policies;
 mod scaffold;
 mod support;
 mod terminal_text;

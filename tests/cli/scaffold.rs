@@ -97,6 +97,7 @@ const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 /// repository with one application: the level-2 application files, and the documents.
 /// What `apply --to 3` says on a repository at level 2: level 3's controllers and canaries.
 const LEVEL_3_AFTER_2: &str = "created       .github/workflows/deploy.yaml\n\
+created       .github/workflows/policy-test.yaml\n\
 created       .github/workflows/release.yaml\n\
 created       .github/workflows/scan-scheduled.yaml\n\
 updated       README.md\n\
@@ -107,6 +108,7 @@ created       apps/overlays/dev/shop/image.yaml\n\
 created       apps/overlays/dev/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/dev/shop/kustomization.yaml\n\
 created       apps/overlays/dev/shop/metrictemplate.yaml\n\
+updated       apps/overlays/dev/shop/namespace.yaml\n\
 created       apps/overlays/dev/shop/networkpolicy-gateway.yaml\n\
 updated       apps/overlays/dev/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/dev/shop/scaledobject.yaml\n\
@@ -117,6 +119,7 @@ created       apps/overlays/production/shop/image.yaml\n\
 created       apps/overlays/production/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/production/shop/kustomization.yaml\n\
 created       apps/overlays/production/shop/metrictemplate.yaml\n\
+updated       apps/overlays/production/shop/namespace.yaml\n\
 created       apps/overlays/production/shop/networkpolicy-gateway.yaml\n\
 updated       apps/overlays/production/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/production/shop/scaledobject.yaml\n\
@@ -127,6 +130,7 @@ created       apps/overlays/staging/shop/image.yaml\n\
 created       apps/overlays/staging/shop/keda/kustomization.yaml\n\
 updated       apps/overlays/staging/shop/kustomization.yaml\n\
 created       apps/overlays/staging/shop/metrictemplate.yaml\n\
+updated       apps/overlays/staging/shop/namespace.yaml\n\
 created       apps/overlays/staging/shop/networkpolicy-gateway.yaml\n\
 updated       apps/overlays/staging/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/staging/shop/scaledobject.yaml\n\
@@ -148,10 +152,43 @@ created       infrastructure/controllers/opencost/values.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/kustomization.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/release.yaml\n\
 created       infrastructure/controllers/opentelemetry-operator/values.yaml\n\
+updated       policies/kyverno/README.md\n\
+created       policies/kyverno/base/best-practices/disallow-latest-tag.yaml\n\
+created       policies/kyverno/base/best-practices/require-labels.yaml\n\
+created       policies/kyverno/base/best-practices/require-pod-requests-limits.yaml\n\
+updated       policies/kyverno/base/kustomization.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/disallow-capabilities-strict.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/disallow-privilege-escalation.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/require-run-as-non-root-user.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/require-run-as-nonroot.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/restrict-seccomp-strict.yaml\n\
+created       policies/kyverno/base/pod-security-restricted/restrict-volume-types.yaml\n\
+updated       policies/kyverno/overlays/dev/kustomization.yaml\n\
+updated       policies/kyverno/overlays/production/kustomization.yaml\n\
+updated       policies/kyverno/overlays/staging/kustomization.yaml\n\
+created       policies/kyverno/tests/disallow-capabilities-strict/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-capabilities-strict/resources.yaml\n\
+created       policies/kyverno/tests/disallow-latest-tag/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-latest-tag/resources.yaml\n\
+created       policies/kyverno/tests/disallow-privilege-escalation/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-privilege-escalation/resources.yaml\n\
+created       policies/kyverno/tests/require-labels/kyverno-test.yaml\n\
+created       policies/kyverno/tests/require-labels/resources.yaml\n\
+created       policies/kyverno/tests/require-pod-requests-limits/kyverno-test.yaml\n\
+created       policies/kyverno/tests/require-pod-requests-limits/resources.yaml\n\
+created       policies/kyverno/tests/require-run-as-non-root-user/kyverno-test.yaml\n\
+created       policies/kyverno/tests/require-run-as-non-root-user/resources.yaml\n\
+created       policies/kyverno/tests/require-run-as-nonroot/kyverno-test.yaml\n\
+created       policies/kyverno/tests/require-run-as-nonroot/resources.yaml\n\
+created       policies/kyverno/tests/restrict-seccomp-strict/kyverno-test.yaml\n\
+created       policies/kyverno/tests/restrict-seccomp-strict/resources.yaml\n\
+created       policies/kyverno/tests/restrict-volume-types/kyverno-test.yaml\n\
+created       policies/kyverno/tests/restrict-volume-types/resources.yaml\n\
 created       scripts/promote (mode 100755)\n\
 created       scripts/publish-promotion (mode 100755)\n\
+created       scripts/test-policies (mode 100755)\n\
 created       scripts/verify-release (mode 100755)\n\
-level 3: 41 created, 14 updated, 67 unchanged\n";
+level 3: 70 created, 22 updated, 100 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -178,6 +215,7 @@ created       apps/base/shop/pdb.yaml\n\
 created       apps/overlays/dev/shop/externalsecret.yaml\n\
 updated       apps/overlays/dev/shop/kustomization.yaml\n\
 created       apps/overlays/dev/shop/limitrange.yaml\n\
+updated       apps/overlays/dev/shop/namespace.yaml\n\
 created       apps/overlays/dev/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/dev/shop/prometheusrule.yaml\n\
 created       apps/overlays/dev/shop/resourcequota.yaml\n\
@@ -185,6 +223,7 @@ created       apps/overlays/dev/shop/servicemonitor.yaml\n\
 created       apps/overlays/production/shop/externalsecret.yaml\n\
 updated       apps/overlays/production/shop/kustomization.yaml\n\
 created       apps/overlays/production/shop/limitrange.yaml\n\
+updated       apps/overlays/production/shop/namespace.yaml\n\
 created       apps/overlays/production/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/production/shop/prometheusrule.yaml\n\
 created       apps/overlays/production/shop/resourcequota.yaml\n\
@@ -192,6 +231,7 @@ created       apps/overlays/production/shop/servicemonitor.yaml\n\
 created       apps/overlays/staging/shop/externalsecret.yaml\n\
 updated       apps/overlays/staging/shop/kustomization.yaml\n\
 created       apps/overlays/staging/shop/limitrange.yaml\n\
+updated       apps/overlays/staging/shop/namespace.yaml\n\
 created       apps/overlays/staging/shop/networkpolicy-prometheus.yaml\n\
 created       apps/overlays/staging/shop/prometheusrule.yaml\n\
 created       apps/overlays/staging/shop/resourcequota.yaml\n\
@@ -200,14 +240,17 @@ created       clusters/dev/apps.yaml\n\
 created       clusters/dev/flux-instance.yaml\n\
 created       clusters/dev/infrastructure.yaml\n\
 created       clusters/dev/kustomization.yaml\n\
+created       clusters/dev/policies.yaml\n\
 created       clusters/production/apps.yaml\n\
 created       clusters/production/flux-instance.yaml\n\
 created       clusters/production/infrastructure.yaml\n\
 created       clusters/production/kustomization.yaml\n\
+created       clusters/production/policies.yaml\n\
 created       clusters/staging/apps.yaml\n\
 created       clusters/staging/flux-instance.yaml\n\
 created       clusters/staging/infrastructure.yaml\n\
 created       clusters/staging/kustomization.yaml\n\
+created       clusters/staging/policies.yaml\n\
 updated       docs/roadmap.md\n\
 created       infrastructure/configs/cluster-issuers.yaml\n\
 created       infrastructure/configs/cluster-secret-store.yaml\n\
@@ -225,9 +268,47 @@ created       infrastructure/controllers/kube-prometheus-stack/kustomization.yam
 created       infrastructure/controllers/kube-prometheus-stack/release.yaml\n\
 created       infrastructure/controllers/kube-prometheus-stack/values.yaml\n\
 created       infrastructure/controllers/kustomization.yaml\n\
+created       infrastructure/controllers/kyverno/kustomization.yaml\n\
+created       infrastructure/controllers/kyverno/release.yaml\n\
+created       infrastructure/controllers/kyverno/values.yaml\n\
 created       infrastructure/controllers/loki/kustomization.yaml\n\
 created       infrastructure/controllers/loki/release.yaml\n\
 created       infrastructure/controllers/loki/values.yaml\n\
+created       policies/kyverno/README.md\n\
+created       policies/kyverno/base/kustomization.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-capabilities.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-host-namespaces.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-host-path.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-host-ports.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-host-process.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-privileged-containers.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-proc-mount.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/disallow-selinux.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/restrict-seccomp.yaml\n\
+created       policies/kyverno/base/pod-security-baseline/restrict-sysctls.yaml\n\
+created       policies/kyverno/overlays/dev/kustomization.yaml\n\
+created       policies/kyverno/overlays/production/kustomization.yaml\n\
+created       policies/kyverno/overlays/staging/kustomization.yaml\n\
+created       policies/kyverno/tests/disallow-capabilities/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-capabilities/resources.yaml\n\
+created       policies/kyverno/tests/disallow-host-namespaces/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-host-namespaces/resources.yaml\n\
+created       policies/kyverno/tests/disallow-host-path/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-host-path/resources.yaml\n\
+created       policies/kyverno/tests/disallow-host-ports/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-host-ports/resources.yaml\n\
+created       policies/kyverno/tests/disallow-host-process/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-host-process/resources.yaml\n\
+created       policies/kyverno/tests/disallow-privileged-containers/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-privileged-containers/resources.yaml\n\
+created       policies/kyverno/tests/disallow-proc-mount/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-proc-mount/resources.yaml\n\
+created       policies/kyverno/tests/disallow-selinux/kyverno-test.yaml\n\
+created       policies/kyverno/tests/disallow-selinux/resources.yaml\n\
+created       policies/kyverno/tests/restrict-seccomp/kyverno-test.yaml\n\
+created       policies/kyverno/tests/restrict-seccomp/resources.yaml\n\
+created       policies/kyverno/tests/restrict-sysctls/kyverno-test.yaml\n\
+created       policies/kyverno/tests/restrict-sysctls/resources.yaml\n\
 created       scripts/list-images (mode 100755)\n\
 created       scripts/scan-config (mode 100755)\n\
 created       scripts/scan-images (mode 100755)\n";
@@ -349,7 +430,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 55 created, 7 updated, 19 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 96 created, 10 updated, 16 unchanged\n"
         )),
         "{out}"
     );
@@ -365,7 +446,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 96 created, 8 updated, 18 unchanged\n",
+            "{}level 3: 166 created, 11 updated, 15 unchanged\n",
             level_3_changes()
         )
     );
@@ -401,7 +482,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 2.4.0", "version: 2.5.0");
+    replace_in(&manifest, "version: 2.5.0", "version: 2.6.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -433,7 +514,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"2.5.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.6.0\""), "{lock}");
 }
 
 #[test]
@@ -834,8 +915,12 @@ fn the_change_set_is_the_same_against_a_commit_as_against_the_working_tree() {
             "README.md",
             "apps/base/shop/kustomization.yaml",
             "apps/overlays/dev/shop/kustomization.yaml",
+            // Level 2 enforces baseline in the namespaces (blueprints/policies/bundle.yaml).
+            "apps/overlays/dev/shop/namespace.yaml",
             "apps/overlays/production/shop/kustomization.yaml",
+            "apps/overlays/production/shop/namespace.yaml",
             "apps/overlays/staging/shop/kustomization.yaml",
+            "apps/overlays/staging/shop/namespace.yaml",
             "docs/roadmap.md"
         ]
     );
@@ -1012,7 +1097,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 55 created, 7 updated, 19 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 96 created, 10 updated, 16 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).
@@ -1021,7 +1106,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
         0,
         LEVEL_3_AFTER_2,
         &format!(
-            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, apps/overlays/dev/shop/kustomization.yaml, apps/overlays/dev/shop/networkpolicy-prometheus.yaml, apps/overlays/dev/shop/servicemonitor.yaml, apps/overlays/production/shop/kustomization.yaml, apps/overlays/production/shop/networkpolicy-prometheus.yaml, apps/overlays/production/shop/servicemonitor.yaml, apps/overlays/staging/shop/kustomization.yaml, apps/overlays/staging/shop/networkpolicy-prometheus.yaml, apps/overlays/staging/shop/servicemonitor.yaml, docs/roadmap.md, infrastructure/configs/kustomization.yaml, infrastructure/controllers/kustomization.yaml\n"
+            "{PLACEHOLDER_WARNING}warning: --force: changed files with uncommitted changes: README.md, apps/overlays/dev/shop/kustomization.yaml, apps/overlays/dev/shop/namespace.yaml, apps/overlays/dev/shop/networkpolicy-prometheus.yaml, apps/overlays/dev/shop/servicemonitor.yaml, apps/overlays/production/shop/kustomization.yaml, apps/overlays/production/shop/namespace.yaml, apps/overlays/production/shop/networkpolicy-prometheus.yaml, apps/overlays/production/shop/servicemonitor.yaml, apps/overlays/staging/shop/kustomization.yaml, apps/overlays/staging/shop/namespace.yaml, apps/overlays/staging/shop/networkpolicy-prometheus.yaml, apps/overlays/staging/shop/servicemonitor.yaml, docs/roadmap.md, infrastructure/configs/kustomization.yaml, infrastructure/controllers/kustomization.yaml, policies/kyverno/README.md, policies/kyverno/base/kustomization.yaml, policies/kyverno/overlays/dev/kustomization.yaml, policies/kyverno/overlays/production/kustomization.yaml, policies/kyverno/overlays/staging/kustomization.yaml\n"
         ),
     );
     // An error and its hint are never silenced.

@@ -807,9 +807,10 @@ fn expand(template: &Value, element: &BTreeMap<String, String>) -> Value {
     }
 }
 
-/// Files that are for people, CI or levelup, not for a cluster.
+/// Files that are for people, CI or levelup, not for a cluster: outside these folders, a
+/// document for people, or a policy bundle's tests (the policy-test workflow runs them).
 fn deployable(path: &str) -> bool {
-    [
+    let for_a_cluster = [
         "apps/",
         "charts/",
         "clusters/",
@@ -818,7 +819,9 @@ fn deployable(path: &str) -> bool {
         "policies/",
     ]
     .iter()
-    .any(|prefix| path.starts_with(prefix))
+    .any(|prefix| path.starts_with(prefix));
+    let policy_tests = path.starts_with("policies/") && path.split('/').nth(2) == Some("tests");
+    for_a_cluster && !path.ends_with(".md") && !policy_tests
 }
 
 /// The clusters of the platform as `levelup.yaml` declares them: name and environment.

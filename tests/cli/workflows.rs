@@ -102,6 +102,19 @@ fn expected() -> Vec<Expected> {
             jobs: &[("production", PULL_SARIF)],
         },
         Expected {
+            file: "policy-test.yaml",
+            levels: (3, 5),
+            triggers: {
+                let paths = json!([
+                    "policies/**",
+                    ".github/workflows/policy-test.yaml",
+                    ".github/actions/setup-tools/**"
+                ]);
+                json!({"pull_request": {"paths": paths}, "push": {"branches": ["main"], "paths": paths}})
+            },
+            jobs: &[("test", READ)],
+        },
+        Expected {
             file: "release.yaml",
             levels: (3, 4),
             triggers: release_call.clone(),

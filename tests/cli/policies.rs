@@ -1,0 +1,951 @@
+//! The policy bundles, evaluated rather than read: every rule levelup generates for kyverno
+//! and vap runs as CEL (the `cel` crate), for gatekeeper as Rego (`regorus`, with
+//! `input.review` and `input.parameters` as Gatekeeper passes them), on
+//! - the samples the engine's own test files name, with the results those files declare;
+//! - the test cases of Kyverno's policy library (`../shared/corpus/policy-cases/kyverno/`);
+//! - every workload the application blueprints generate.
+//!
+//! The same rule must give the same verdict in every engine: the parity table is printed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Value as Json, json};
+
+use crate::support;
+
+const ENGINES: [&str; 3] = ["kyverno", "gatekeeper", "vap"];
+const APPS: [&str; 4] = [
+    "--app",
+    "web=ghcr.io/acme/web:1.0.0:8080",
+    "--app",
+    "api=ghcr.io/acme/api:1.0.0:8080:helm",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Verdict {
+    Admit,
+    Deny,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Admit => "admit",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn documents(path: &Path) -> Vec<Json> {
+    levelup::yaml::parse_documents(&read(path))
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Every `*.yaml` file below `dir`, sorted.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "yaml") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn text_at<'a>(value: &'a Json, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+}
+
+fn list_at<'a>(value: &'a Json, pointer: &str) -> &'a [Json] {
+    value
+        .pointer(pointer)
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+// ---- CEL -------------------------------------------------------------------------------------
+
+fn to_cel(value: &Json) -> cel::Value {
+    match value {
+        Json::Null => cel::Value::Null,
+        Json::Bool(b) => cel::Value::Bool(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map(cel::Value::Int)
+            .or_else(|| n.as_u64().map(cel::Value::UInt))
+            .unwrap_or_else(|| cel::Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        Json::String(s) => cel::Value::String(Arc::new(s.clone())),
+        Json::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Json::Object(map) => cel::Value::Map(cel::objects::Map {
+            map: Arc::new(
+                map.iter()
+                    .map(|(key, value)| {
+                        (
+                            cel::objects::Key::String(Arc::new(key.clone())),
+                            to_cel(value),
+                        )
+                    })
+                    .collect(),
+            ),
+        }),
+    }
+}
+
+/// A ValidatingPolicy's or ValidatingAdmissionPolicy's variables and validations, compiled.
+struct CelPolicy {
+    env: Arc<cel::Env>,
+    variables: Vec<(String, cel::Program)>,
+    validations: Vec<cel::Program>,
+}
+
+impl CelPolicy {
+    fn compile(document: &Json, file: &Path) -> CelPolicy {
+        let env = Arc::new(cel::Env::stdlib().with_optional_support(false));
+        let compile = |expression: &str| {
+            env.compile(expression).unwrap_or_else(|error| {
+                panic!(
+                    "{}: `{expression}` does not compile: {error}",
+                    file.display()
+                )
+            })
+        };
+        let variables = list_at(document, "/spec/variables")
+            .iter()
+            .map(|variable| {
+                (
+                    text_at(variable, "/name").to_string(),
+                    compile(text_at(variable, "/expression")),
+                )
+            })
+            .collect();
+        let validations: Vec<cel::Program> = list_at(document, "/spec/validations")
+            .iter()
+            .map(|validation| compile(text_at(validation, "/expression")))
+            .collect();
+        assert!(!validations.is_empty(), "{}: no validation", file.display());
+        CelPolicy {
+            env,
+            variables,
+            validations,
+        }
+    }
+
+    /// Admitted when every validation is true; an evaluation error is a failure of the test.
+    fn evaluate(&self, object: &Json) -> Result<Verdict, String> {
+        let object = to_cel(object);
+        let mut values: std::collections::HashMap<cel::objects::Key, cel::Value> =
+            std::collections::HashMap::new();
+        let context = |values: &std::collections::HashMap<cel::objects::Key, cel::Value>| {
+            let mut context = cel::Context::with_env(Arc::clone(&self.env));
+            context.add_variable_from_value("object", object.clone());
+            context.add_variable_from_value(
+                "variables",
+                cel::Value::Map(cel::objects::Map {
+                    map: Arc::new(values.clone()),
+                }),
+            );
+            context
+        };
+        for (name, program) in &self.variables {
+            let value = program
+                .execute(&context(&values))
+                .map_err(|error| format!("variables.{name}: {error}"))?;
+            values.insert(cel::objects::Key::String(Arc::new(name.clone())), value);
+        }
+        let context = context(&values);
+        for program in &self.validations {
+            match program.execute(&context) {
+                Ok(cel::Value::Bool(true)) => {}
+                Ok(cel::Value::Bool(false)) => return Ok(Verdict::Deny),
+                Ok(other) => return Err(format!("a validation gave {other:?}, not a bool")),
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Ok(Verdict::Admit)
+    }
+}
+
+// ---- Rego ------------------------------------------------------------------------------------
+
+/// A ConstraintTemplate's Rego with its constraint's parameters.
+struct RegoPolicy {
+    engine: regorus::Engine,
+    package: String,
+    parameters: Json,
+}
+
+impl RegoPolicy {
+    fn compile(template: &Json, constraint: &Json, file: &Path) -> RegoPolicy {
+        let rego = text_at(template, "/spec/targets/0/rego");
+        assert_eq!(
+            text_at(template, "/spec/targets/0/target"),
+            "admission.k8s.gatekeeper.sh",
+            "{}",
+            file.display()
+        );
+        let package = rego
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("package "))
+            .unwrap_or_else(|| panic!("{}: no package", file.display()))
+            .trim()
+            .to_string();
+        let mut engine = regorus::Engine::new();
+        // Gatekeeper's `rego` field is Rego v0 (its `code` field with `version: v1` is not used).
+        engine.set_rego_v0(true);
+        engine
+            .add_policy(file.display().to_string(), rego.to_string())
+            .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        RegoPolicy {
+            engine,
+            package,
+            parameters: constraint
+                .pointer("/spec/parameters")
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+        }
+    }
+
+    fn evaluate(&mut self, object: &Json) -> Result<Verdict, String> {
+        let api_version = text_at(object, "/apiVersion");
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let input = json!({
+            "review": {
+                "kind": {"group": group, "version": version, "kind": text_at(object, "/kind")},
+                "name": text_at(object, "/metadata/name"),
+                "namespace": text_at(object, "/metadata/namespace"),
+                "operation": "CREATE",
+                "object": object,
+            },
+            "parameters": self.parameters,
+        });
+        self.engine.set_input(
+            regorus::Value::from_json_str(&input.to_string()).map_err(|error| error.to_string())?,
+        );
+        let results = self
+            .engine
+            .eval_query(format!("data.{}.violation", self.package), false)
+            .map_err(|error| error.to_string())?;
+        let value = results
+            .result
+            .first()
+            .and_then(|result| result.expressions.first())
+            .map(|expression| expression.value.clone())
+            .unwrap_or(regorus::Value::Undefined);
+        let violations = match &value {
+            regorus::Value::Undefined => 0,
+            regorus::Value::Set(set) => set.len(),
+            other => return Err(format!("violation is not a set: {other:?}")),
+        };
+        Ok(if violations == 0 {
+            Verdict::Admit
+        } else {
+            Verdict::Deny
+        })
+    }
+}
+
+// ---- Bundles ---------------------------------------------------------------------------------
+
+enum Evaluator {
+    Cel(CelPolicy),
+    Rego(Box<RegoPolicy>),
+}
+
+/// One engine's rules in a generated repository, by rule name, with the kinds each matches.
+struct Bundle {
+    engine: &'static str,
+    repo: PathBuf,
+    rules: BTreeMap<String, (Evaluator, BTreeSet<String>)>,
+}
+
+impl Bundle {
+    fn load(repo: &Path, engine: &'static str) -> Bundle {
+        let root = repo.join("policies").join(engine);
+        let mut rules = BTreeMap::new();
+        let plural = |kind: &str| format!("{}s", kind.to_ascii_lowercase());
+        match engine {
+            "gatekeeper" => {
+                let constraints: BTreeMap<String, Json> = yaml_files(&root.join("base"))
+                    .iter()
+                    .flat_map(|file| documents(file))
+                    .filter(|document| {
+                        text_at(document, "/apiVersion").starts_with("constraints.gatekeeper.sh/")
+                    })
+                    .map(|document| (text_at(&document, "/kind").to_string(), document))
+                    .collect();
+                for file in yaml_files(&root.join("templates")) {
+                    for template in documents(&file)
+                        .into_iter()
+                        .filter(|document| text_at(document, "/kind") == "ConstraintTemplate")
+                    {
+                        let kind = text_at(&template, "/spec/crd/spec/names/kind");
+                        let constraint = constraints.get(kind).unwrap_or_else(|| {
+                            panic!("{}: no constraint of kind {kind}", file.display())
+                        });
+                        let kinds = list_at(constraint, "/spec/match/kinds")
+                            .iter()
+                            .flat_map(|entry| {
+                                list_at(entry, "/kinds").iter().filter_map(Json::as_str)
+                            })
+                            .map(str::to_string)
+                            .collect();
+                        let name = text_at(constraint, "/metadata/name").to_string();
+                        rules.insert(
+                            name,
+                            (
+                                Evaluator::Rego(Box::new(RegoPolicy::compile(
+                                    &template, constraint, &file,
+                                ))),
+                                kinds,
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {
+                let kind = if engine == "kyverno" {
+                    "ValidatingPolicy"
+                } else {
+                    "ValidatingAdmissionPolicy"
+                };
+                for file in yaml_files(&root.join("base")) {
+                    for policy in documents(&file)
+                        .into_iter()
+                        .filter(|document| text_at(document, "/kind") == kind)
+                    {
+                        let resources: BTreeSet<&str> =
+                            list_at(&policy, "/spec/matchConstraints/resourceRules")
+                                .iter()
+                                .flat_map(|rule| {
+                                    list_at(rule, "/resources").iter().filter_map(Json::as_str)
+                                })
+                                .collect();
+                        let kinds = [
+                            "Pod",
+                            "Deployment",
+                            "ReplicaSet",
+                            "StatefulSet",
+                            "DaemonSet",
+                            "Job",
+                            "CronJob",
+                        ]
+                        .into_iter()
+                        .filter(|kind| resources.contains(plural(kind).as_str()))
+                        .map(str::to_string)
+                        .collect();
+                        rules.insert(
+                            text_at(&policy, "/metadata/name").to_string(),
+                            (Evaluator::Cel(CelPolicy::compile(&policy, &file)), kinds),
+                        );
+                    }
+                }
+            }
+        }
+        Bundle {
+            engine,
+            repo: repo.to_path_buf(),
+            rules,
+        }
+    }
+
+    /// The rule's verdict on `object`, or none when the rule does not match its kind.
+    fn verdict(&mut self, rule: &str, object: &Json) -> Option<Verdict> {
+        let (evaluator, kinds) = self
+            .rules
+            .get_mut(rule)
+            .unwrap_or_else(|| panic!("{}: no rule {rule}", self.engine));
+        if !kinds.contains(text_at(object, "/kind")) {
+            return None;
+        }
+        let result = match evaluator {
+            Evaluator::Cel(policy) => policy.evaluate(object),
+            Evaluator::Rego(policy) => policy.evaluate(object),
+        };
+        Some(result.unwrap_or_else(|error| {
+            panic!(
+                "{} rule {rule} on {} {}: {error}",
+                self.engine,
+                text_at(object, "/kind"),
+                text_at(object, "/metadata/name")
+            )
+        }))
+    }
+}
+
+/// A resource and what a test file or upstream says a rule must do with it.
+struct Case {
+    source: String,
+    object: Json,
+    expected: Verdict,
+}
+
+/// The cases a generated engine test file declares for `rule`, every path and name resolved.
+fn declared_cases(bundle: &Bundle, rule: &str) -> Vec<Case> {
+    let tests = bundle
+        .repo
+        .join("policies")
+        .join(bundle.engine)
+        .join("tests")
+        .join(rule);
+    let mut cases = Vec::new();
+    if bundle.engine == "gatekeeper" {
+        let suite_path = tests.join("suite.yaml");
+        let suite = &documents(&suite_path)[0];
+        assert_eq!(text_at(suite, "/kind"), "Suite", "{}", suite_path.display());
+        for test in list_at(suite, "/tests") {
+            for (field, kind) in [("/template", "ConstraintTemplate"), ("/constraint", "")] {
+                let path = tests.join(text_at(test, field));
+                let first = &documents(&path)[0];
+                if kind.is_empty() {
+                    assert_eq!(text_at(first, "/metadata/name"), rule, "{}", path.display());
+                } else {
+                    assert_eq!(text_at(first, "/kind"), kind, "{}", path.display());
+                }
+            }
+            for case in list_at(test, "/cases") {
+                let path = tests.join(text_at(case, "/object"));
+                let objects = documents(&path);
+                assert_eq!(
+                    objects.len(),
+                    1,
+                    "gator reads one object from {}",
+                    path.display()
+                );
+                let violations = list_at(case, "/assertions")
+                    .first()
+                    .and_then(|assertion| assertion.get("violations"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_else(|| {
+                        panic!("{}: a case without `violations`", suite_path.display())
+                    });
+                cases.push(Case {
+                    source: format!("sample {}", text_at(case, "/name")),
+                    object: objects[0].clone(),
+                    expected: if violations == "no" {
+                        Verdict::Admit
+                    } else {
+                        Verdict::Deny
+                    },
+                });
+            }
+        }
+    } else {
+        let test_path = tests.join("kyverno-test.yaml");
+        let test = &documents(&test_path)[0];
+        assert_eq!(text_at(test, "/kind"), "Test", "{}", test_path.display());
+        for policy in list_at(test, "/policies").iter().filter_map(Json::as_str) {
+            let names: Vec<String> = documents(&tests.join(policy))
+                .iter()
+                .map(|document| text_at(document, "/metadata/name").to_string())
+                .collect();
+            assert!(
+                names.iter().any(|name| name == rule),
+                "{policy} holds {names:?}"
+            );
+        }
+        let resources: Vec<Json> = list_at(test, "/resources")
+            .iter()
+            .filter_map(Json::as_str)
+            .flat_map(|file| documents(&tests.join(file)))
+            .collect();
+        let flag = if bundle.engine == "kyverno" {
+            "/isValidatingPolicy"
+        } else {
+            "/isValidatingAdmissionPolicy"
+        };
+        let mut listed = BTreeSet::new();
+        for result in list_at(test, "/results") {
+            assert_eq!(text_at(result, "/policy"), rule, "{}", test_path.display());
+            assert_eq!(
+                result.pointer(flag),
+                Some(&json!(true)),
+                "{}",
+                test_path.display()
+            );
+            let kind = text_at(result, "/kind");
+            for name in list_at(result, "/resources")
+                .iter()
+                .filter_map(Json::as_str)
+            {
+                let object = resources
+                    .iter()
+                    .find(|object| {
+                        text_at(object, "/kind") == kind
+                            && text_at(object, "/metadata/name") == name
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("{}: no {kind} {name} in its resources", test_path.display())
+                    });
+                listed.insert((kind.to_string(), name.to_string()));
+                cases.push(Case {
+                    source: format!("sample {name}"),
+                    object: object.clone(),
+                    expected: match text_at(result, "/result") {
+                        "pass" => Verdict::Admit,
+                        "fail" => Verdict::Deny,
+                        other => panic!("{}: result `{other}`", test_path.display()),
+                    },
+                });
+            }
+        }
+        assert_eq!(
+            listed.len(),
+            resources.len(),
+            "{}: a resource no result names",
+            test_path.display()
+        );
+    }
+    let verdicts: BTreeSet<Verdict> = cases.iter().map(|case| case.expected).collect();
+    assert_eq!(
+        verdicts.len(),
+        2,
+        "{} {rule}: a good and a bad sample",
+        bundle.engine
+    );
+    cases
+}
+
+/// The rules levelup defines, with the upstream folder each must agree with.
+fn defined_rules() -> BTreeMap<String, String> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/policies");
+    yaml_files(&folder)
+        .iter()
+        .filter(|file| !file.ends_with("bundle.yaml"))
+        .flat_map(|file| list_at(&documents(file)[0], "/rules").to_vec())
+        .map(|rule| {
+            (
+                text_at(&rule, "/name").to_string(),
+                text_at(&rule, "/upstream").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/policy-cases/kyverno");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: under CI=true the upstream test cases are required",
+        dir.display()
+    );
+    eprintln!(
+        "{} is missing: the upstream test cases are not checked",
+        dir.display()
+    );
+    None
+}
+
+/// Upstream's cases for `rule`: each resource its kyverno-test.yaml names for that policy.
+fn upstream_cases(corpus: &Path, upstream: &str, rule: &str) -> Vec<Case> {
+    let dir = corpus.join(upstream).join(".kyverno-test");
+    let test = &documents(&dir.join("kyverno-test.yaml"))[0];
+    let resources: Vec<Json> = list_at(test, "/resources")
+        .iter()
+        .filter_map(Json::as_str)
+        .flat_map(|file| documents(&dir.join(file)))
+        .collect();
+    let results = list_at(test, "/results");
+    let policy = if results
+        .iter()
+        .any(|result| text_at(result, "/policy") == rule)
+    {
+        rule
+    } else {
+        text_at(test, "/metadata/name")
+    };
+    let mut cases = Vec::new();
+    for result in results
+        .iter()
+        .filter(|result| text_at(result, "/policy") == policy)
+    {
+        let expected = match text_at(result, "/result") {
+            "pass" => Verdict::Admit,
+            "fail" => Verdict::Deny,
+            _ => continue,
+        };
+        let kind = text_at(result, "/kind");
+        for name in list_at(result, "/resources")
+            .iter()
+            .filter_map(Json::as_str)
+        {
+            let object = resources
+                .iter()
+                .find(|object| {
+                    text_at(object, "/kind") == kind && text_at(object, "/metadata/name") == name
+                })
+                .unwrap_or_else(|| panic!("{upstream}: no {kind} {name}"));
+            cases.push(Case {
+                source: format!("upstream {kind}/{name}"),
+                object: object.clone(),
+                expected,
+            });
+        }
+    }
+    assert!(!cases.is_empty(), "{upstream}: no case for {rule}");
+    cases
+}
+
+fn platforms(workspace: &Path, level: &str) -> Vec<Bundle> {
+    ENGINES
+        .into_iter()
+        .map(|engine| {
+            let dir = workspace.join(engine);
+            std::fs::create_dir_all(&dir).expect("workspace");
+            let mut extra = vec!["--policy", engine, "--repo", "acme/platform"];
+            extra.extend_from_slice(&APPS);
+            let repo = support::init_platform(&dir, level, "flux", &extra);
+            Bundle::load(&repo, engine)
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_gives_its_samples_and_upstreams_cases_the_expected_verdict_in_every_engine() {
+    let workspace = tempfile::tempdir().expect("tempdir");
+    // Level 3 holds every rule (bundle.yaml); 2 only the baseline ones.
+    let mut bundles = platforms(workspace.path(), "3");
+    let defined = defined_rules();
+    let corpus = corpus();
+    for bundle in &bundles {
+        let names: BTreeSet<&String> = bundle.rules.keys().collect();
+        assert_eq!(
+            names,
+            defined.keys().collect(),
+            "{}: every rule, once",
+            bundle.engine
+        );
+    }
+    let mut mismatches = Vec::new();
+    let mut table = vec![format!(
+        "{:<32} {:<44} {:<8} {:<8} {:<10} {:<8}",
+        "rule", "case", "expected", "kyverno", "gatekeeper", "vap"
+    )];
+    let mut counted = 0;
+    for (rule, upstream) in &defined {
+        let mut cases: Vec<Case> = Vec::new();
+        for bundle in &bundles {
+            cases.extend(declared_cases(bundle, rule));
+        }
+        if let Some(corpus) = &corpus {
+            cases.extend(upstream_cases(corpus, upstream, rule));
+        }
+        let mut seen = BTreeSet::new();
+        for case in cases {
+            let key = (
+                case.source.clone(),
+                text_at(&case.object, "/kind").to_string(),
+            );
+            if !seen.insert(key) {
+                continue; // the same sample from another engine's test file
+            }
+            let verdicts: Vec<Option<Verdict>> = bundles
+                .iter_mut()
+                .map(|bundle| bundle.verdict(rule, &case.object))
+                .collect();
+            let word = |verdict: &Option<Verdict>| verdict.map_or("-", Verdict::word);
+            let ok = verdicts
+                .iter()
+                .all(|verdict| *verdict == Some(case.expected));
+            table.push(format!(
+                "{:<32} {:<44} {:<8} {:<8} {:<10} {:<8}{}",
+                rule,
+                case.source,
+                case.expected.word(),
+                word(&verdicts[0]),
+                word(&verdicts[1]),
+                word(&verdicts[2]),
+                if ok { "" } else { "  MISMATCH" }
+            ));
+            if !ok {
+                mismatches.push(format!("{rule}: {}", case.source));
+            }
+            counted += 1;
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {counted} cases disagree: {mismatches:#?}",
+        mismatches.len()
+    );
+    let floor = if corpus.is_some() { 800 } else { 60 };
+    assert!(counted > floor, "only {counted} cases");
+}
+
+/// The tools `scripts/install-validators` puts in place, which render what a cluster receives.
+fn tool(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let folder = std::env::var_os("LEVELUP_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".cache/levelup-tools"));
+    let path = folder.join("bin").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: under CI=true scripts/install-validators must have installed it",
+        path.display()
+    );
+    eprintln!(
+        "{} is missing: the rendered applications are not evaluated",
+        path.display()
+    );
+    None
+}
+
+fn output(command: &mut std::process::Command) -> String {
+    let output = command.output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// Every object a cluster of each environment receives from apps/: each overlay built, each
+/// chart rendered with the environment's values.
+fn rendered_applications(repo: &Path, kubectl: &Path, helm: &Path) -> Vec<Json> {
+    let mut objects = Vec::new();
+    for overlay in support::file_names(&repo.join("apps/overlays")) {
+        let folder = repo.join("apps/overlays").join(&overlay);
+        let text = output(
+            std::process::Command::new(kubectl)
+                .arg("kustomize")
+                .arg(&folder),
+        );
+        objects.extend(levelup::yaml::parse_documents::<Json>(&text).expect("kustomize output"));
+        for chart in support::file_names(&repo.join("charts")) {
+            let values = folder.join(format!("{chart}-values.yaml"));
+            let text = output(
+                std::process::Command::new(helm)
+                    .args(["template", &chart])
+                    .arg(repo.join("charts").join(&chart))
+                    .arg("-f")
+                    .arg(&values),
+            );
+            objects.extend(levelup::yaml::parse_documents::<Json>(&text).expect("helm output"));
+        }
+    }
+    objects
+}
+
+#[test]
+fn every_workload_the_application_blueprints_write_is_admitted_at_every_level() {
+    let (Some(kubectl), Some(helm)) = (tool("kubectl"), tool("helm")) else {
+        return;
+    };
+    let workspace = tempfile::tempdir().expect("tempdir");
+    for level in ["2", "3", "4", "5"] {
+        let mut bundles = platforms(&workspace.path().join(level), level);
+        let objects = rendered_applications(&bundles[0].repo, &kubectl, &helm);
+        let workloads: Vec<&Json> = objects
+            .iter()
+            .filter(|object| {
+                [
+                    "Deployment",
+                    "StatefulSet",
+                    "DaemonSet",
+                    "Job",
+                    "CronJob",
+                    "Pod",
+                ]
+                .contains(&text_at(object, "/kind"))
+            })
+            .collect();
+        assert!(
+            workloads.len() >= 6,
+            "level {level}: {} workloads",
+            workloads.len()
+        );
+        for bundle in &mut bundles {
+            assert!(
+                !bundle.rules.is_empty(),
+                "level {level}: no {} rule",
+                bundle.engine
+            );
+            let rules: Vec<String> = bundle.rules.keys().cloned().collect();
+            for rule in &rules {
+                for workload in &workloads {
+                    assert_eq!(
+                        bundle.verdict(rule, workload),
+                        Some(Verdict::Admit),
+                        "level {level}: {} {rule} refuses {} {}",
+                        bundle.engine,
+                        text_at(workload, "/kind"),
+                        text_at(workload, "/metadata/name")
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `bundle.yaml`'s value for `level` in an environment: a mode or labels, or none before it.
+fn by_environment(table: &Json, level: &str, production: bool) -> Option<Json> {
+    let value = table.get(level)?;
+    Some(match (value.get("production"), value.get("others")) {
+        (Some(production_value), Some(_)) if production => production_value.clone(),
+        (Some(_), Some(others)) => others.clone(),
+        _ => value.clone(),
+    })
+}
+
+/// The mode each patch of an overlay sets, by the group its target selects.
+fn overlay_modes(overlay: &Path, engine: &str) -> BTreeMap<String, String> {
+    let kustomization = &documents(overlay)[0];
+    assert_eq!(
+        list_at(kustomization, "/resources"),
+        [json!("../../base")],
+        "{}",
+        overlay.display()
+    );
+    list_at(kustomization, "/patches")
+        .iter()
+        .map(|patch| {
+            let group = text_at(patch, "/target/labelSelector")
+                .strip_prefix("policies.levelup.dev/group=")
+                .unwrap_or_else(|| panic!("{}: a patch without a group", overlay.display()))
+                .to_string();
+            let operations: Vec<Json> =
+                levelup::yaml::parse_documents(text_at(patch, "/patch")).expect("a JSON patch");
+            let operation = &operations[0][0];
+            let value = operation.get("value").cloned().unwrap_or_default();
+            let mode = match (engine, text_at(operation, "/path")) {
+                ("gatekeeper", "/spec/enforcementAction") => match value.as_str() {
+                    Some("deny") => "enforce",
+                    Some("warn") => "audit",
+                    other => panic!("{}: enforcementAction {other:?}", overlay.display()),
+                },
+                (_, "/spec/validationActions") if value == json!(["Deny"]) => "enforce",
+                (_, "/spec/validationActions") if value == json!(["Audit", "Warn"]) => "audit",
+                other => panic!("{}: {other:?} {value}", overlay.display()),
+            };
+            (group, mode.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn each_overlay_and_namespace_follows_the_table_of_levels() {
+    let table =
+        &documents(&Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/policies/bundle.yaml"))
+            [0];
+    let workspace = tempfile::tempdir().expect("tempdir");
+    let environments = ["dev", "staging", "production"];
+    for level in ["1", "2", "3", "4", "5"] {
+        for engine in ENGINES {
+            let dir = workspace.path().join(level).join(engine);
+            std::fs::create_dir_all(&dir).expect("workspace");
+            let mut extra = vec!["--policy", engine];
+            extra.extend_from_slice(&APPS);
+            let repo = support::init_platform(&dir, level, "flux", &extra);
+            for (index, environment) in environments.iter().enumerate() {
+                let production = index + 1 == environments.len();
+                let expected: BTreeMap<String, String> = list_at(table, "/groups")
+                    .iter()
+                    .filter_map(|group| {
+                        by_environment(&group["modes"], level, production).map(|mode| {
+                            (
+                                text_at(group, "/name").to_string(),
+                                mode.as_str().unwrap_or_default().to_string(),
+                            )
+                        })
+                    })
+                    .collect();
+                let overlay = repo.join(format!(
+                    "policies/{engine}/overlays/{environment}/kustomization.yaml"
+                ));
+                if level == "1" {
+                    assert!(
+                        expected.is_empty() && !overlay.exists(),
+                        "no bundle at level 1"
+                    );
+                } else {
+                    assert_eq!(
+                        overlay_modes(&overlay, engine),
+                        expected,
+                        "level {level}, {engine}, {environment}"
+                    );
+                }
+                // The roadmap's order: audit first, then enforce; everything enforced at 5.
+                match level {
+                    "2" => assert!(expected.values().all(|mode| mode == "audit")),
+                    "5" => assert!(
+                        expected.len() == 3 && expected.values().all(|mode| mode == "enforce")
+                    ),
+                    _ => {}
+                }
+                let labels =
+                    by_environment(&table["namespace_labels"], level, production).expect("labels");
+                for app in ["web", "api"] {
+                    let path =
+                        repo.join(format!("apps/overlays/{environment}/{app}/namespace.yaml"));
+                    let namespace = &documents(&path)[0];
+                    for mode in ["enforce", "audit", "warn"] {
+                        let key = format!("pod-security.kubernetes.io/{mode}");
+                        assert_eq!(
+                            namespace
+                                .pointer("/metadata/labels")
+                                .and_then(|l| l.get(&key)),
+                            labels.get(mode),
+                            "level {level}: {} {key}",
+                            path.display()
+                        );
+                    }
+                }
+                // Level 1 only reports: nothing is refused before the audit phase.
+                if level == "1" {
+                    assert_eq!(labels.get("enforce"), None);
+                }
+            }
+            if level != "1" {
+                let readme = read(&repo.join(format!("policies/{engine}/README.md")));
+                for (group, mode) in overlay_modes(
+                    &repo.join(format!(
+                        "policies/{engine}/overlays/production/kustomization.yaml"
+                    )),
+                    engine,
+                ) {
+                    let rows: Vec<&str> = readme
+                        .lines()
+                        .filter(|line| line.contains(&format!(" | {group} | ")))
+                        .collect();
+                    assert!(!rows.is_empty(), "{engine} README: no rule of {group}");
+                    for row in rows {
+                        // Production is the last environment's column, before the tests.
+                        assert!(
+                            row.contains(&format!("| {mode} | [`tests/")),
+                            "{engine} README: {row}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
