@@ -156,6 +156,9 @@ struct RawRule {
     title: String,
     description: String,
     upstream: String,
+    /// Where the rule deliberately differs from the upstream policy, and why.
+    #[serde(default)]
+    differs: Option<String>,
     cel: Vec<Validation>,
     rego: String,
     samples: RawSamples,
@@ -207,6 +210,8 @@ pub struct Rule {
     pub description: String,
     /// The folder of Kyverno's policy library whose test cases this rule must agree with.
     pub upstream: String,
+    /// Where the rule deliberately differs from the upstream policy, and why.
+    pub differs: Option<String>,
     pub cel: Vec<Validation>,
     pub rego: String,
     pub samples: Vec<Sample>,
@@ -513,6 +518,7 @@ fn rules(
             title: rule.title,
             description: rule.description,
             upstream: rule.upstream,
+            differs: rule.differs,
             cel: rule.cel,
             rego: rule.rego,
             samples,
@@ -609,6 +615,7 @@ impl Policies {
                     "title": rule.title,
                     "description": rule.description,
                     "upstream": rule.upstream,
+                    "differs": rule.differs,
                     "kind": rule.kind(),
                     "template_name": rule.kind().to_ascii_lowercase(),
                     "cel": rule.cel,
