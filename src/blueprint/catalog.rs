@@ -79,7 +79,8 @@ impl Catalog {
             let read = files::on_disk(dir, &|_| true)
                 .map_err(|(path, source)| Error::Read { path, source })?;
             let added = catalog.add(dir, read)?;
-            if added.is_empty() {
+            // A folder may bring only policy rules (policies/), which replace the built-in ones.
+            if added.is_empty() && !dir.join(super::policies::FOLDER).is_dir() {
                 return Err(Error::NoBlueprints {
                     dir: dir.to_path_buf(),
                 });

@@ -186,3 +186,70 @@ fn a_replaced_built_in_blueprint_comes_from_the_folder() {
         "{text}"
     );
 }
+
+/// A `policies/` folder in `--blueprints` replaces the rules and their table as a whole: a
+/// broken table is refused with its file and line, a changed one reaches the overlays.
+#[test]
+fn a_policies_folder_replaces_the_rules_and_is_checked_like_a_blueprint() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let policies = dir.path().join("blueprints/policies");
+    crate::support::copy_tree(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/policies"),
+        &policies,
+    );
+    let bundle = policies.join("bundle.yaml");
+    let folder = dir.path().join("blueprints");
+    let flag = folder.to_str().expect("utf-8");
+    // A group whose modes skip level 4.
+    crate::support::replace_in(
+        &bundle,
+        "      4: {production: enforce, others: audit}\n",
+        "",
+    );
+    let text = std::fs::read_to_string(&bundle).expect("bundle");
+    let line = text
+        .lines()
+        .position(|line| line.contains("- name: best-practices"))
+        .expect("the group")
+        + 3; // the first line of its modes
+    let run = Test::new()
+        .args(["--blueprints", flag, "blueprints", "list"])
+        .run()
+        .code(2);
+    let stderr = run.stderr_text();
+    assert!(
+        stderr.contains(&format!(
+            "{}:{line}: `groups[2].modes`: the modes of `best-practices` are not given for every level from its first to 5",
+            bundle.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: a group is in the bundle from its first level on"),
+        "{stderr}"
+    );
+    // Best practices only audited, even at level 5.
+    crate::support::replace_in(
+        &bundle,
+        "      3: audit\n      5: enforce\n",
+        "      3: audit\n      4: audit\n      5: audit\n",
+    );
+    let home = dir.path().join("home");
+    crate::support::home_with_git_identity(&home);
+    Test::new()
+        .current_dir(dir.path())
+        .home(&home)
+        .args(["--blueprints", flag, "init", "platform", "--level", "5"])
+        .run()
+        .code(0);
+    let overlay = std::fs::read_to_string(
+        dir.path()
+            .join("platform/policies/kyverno/overlays/production/kustomization.yaml"),
+    )
+    .expect("overlay");
+    assert!(
+        overlay.contains("  # best-practices: audit\n")
+            && overlay.contains("  # pod-security-restricted: enforce\n"),
+        "{overlay}"
+    );
+}
