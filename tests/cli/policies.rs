@@ -949,3 +949,155 @@ fn each_overlay_and_namespace_follows_the_table_of_levels() {
         }
     }
 }
+
+/// The exception the bundle's README shows, made real: listed in the exceptions component, it
+/// reaches every overlay with the effect the README says, and scripts/check-exceptions passes
+/// it until its date and fails it after, or without an owner.
+#[test]
+fn the_readmes_exception_takes_effect_and_fails_the_check_once_expired() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let workspace = tempfile::tempdir().expect("tempdir");
+    for bundle in platforms(workspace.path(), "3") {
+        let engine = bundle.engine;
+        let root = bundle.repo.join("policies").join(engine);
+        let readme = read(&root.join("README.md"));
+        let example = readme
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("{engine}: the README shows no exception"));
+        let exceptions = root.join("exceptions");
+        std::fs::write(exceptions.join("disallow-host-path-legacy.yaml"), example).expect("write");
+        let component = exceptions.join("kustomization.yaml");
+        if engine == "kyverno" {
+            support::replace_in(
+                &component,
+                "  - namespace.yaml\n",
+                "  - namespace.yaml\n  - disallow-host-path-legacy.yaml\n",
+            );
+        } else {
+            support::replace_in(
+                &component,
+                "patches: []\n",
+                "patches:\n  - path: disallow-host-path-legacy.yaml\n",
+            );
+        }
+        for environment in ["dev", "production"] {
+            let built = output(
+                std::process::Command::new(&kubectl)
+                    .arg("kustomize")
+                    .arg(root.join("overlays").join(environment)),
+            );
+            let objects: Vec<Json> =
+                levelup::yaml::parse_documents(&built).expect("kustomize output");
+            let named = |kind: &str, name: &str| {
+                objects
+                    .iter()
+                    .find(|object| {
+                        text_at(object, "/kind") == kind
+                            && text_at(object, "/metadata/name") == name
+                    })
+                    .unwrap_or_else(|| panic!("{engine} {environment}: no {kind} {name}"))
+            };
+            let (object, exempt): (&Json, Vec<&str>) = match engine {
+                "kyverno" => {
+                    let exception = named("PolicyException", "disallow-host-path-legacy");
+                    assert_eq!(
+                        text_at(exception, "/metadata/namespace"),
+                        "policy-exceptions"
+                    );
+                    assert_eq!(
+                        text_at(exception, "/spec/policyRefs/0/name"),
+                        "disallow-host-path"
+                    );
+                    (
+                        exception,
+                        vec![text_at(exception, "/spec/matchConditions/0/expression")],
+                    )
+                }
+                "gatekeeper" => {
+                    let constraint = named("DisallowHostPath", "disallow-host-path");
+                    let excluded = list_at(constraint, "/spec/match/excludedNamespaces")
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .collect::<Vec<_>>();
+                    // The platform's namespaces stay excluded, and the mode stays the overlay's.
+                    assert!(excluded.contains(&"kube-system"), "{excluded:?}");
+                    assert_eq!(text_at(constraint, "/spec/enforcementAction"), "deny");
+                    (constraint, excluded)
+                }
+                _ => {
+                    let binding = named("ValidatingAdmissionPolicyBinding", "disallow-host-path");
+                    assert_eq!(
+                        binding.pointer("/spec/validationActions"),
+                        Some(&json!(["Deny"]))
+                    );
+                    let values = list_at(
+                        binding,
+                        "/spec/matchResources/namespaceSelector/matchExpressions/0/values",
+                    )
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .collect::<Vec<_>>();
+                    (binding, values)
+                }
+            };
+            assert!(
+                exempt
+                    .iter()
+                    .any(|entry| entry.contains("legacy-production")),
+                "{engine} {environment}: the exception does not exempt legacy-production: {exempt:?}"
+            );
+            let annotations = object
+                .pointer("/metadata/annotations")
+                .expect("annotations");
+            assert_eq!(annotations["policies.levelup.dev/expires"], "2027-03-31");
+        }
+        let check = |today: &str| {
+            std::process::Command::new(bundle.repo.join("scripts/check-exceptions"))
+                .env("TODAY", today)
+                .output()
+                .expect("runs")
+        };
+        let valid = check("2027-03-31");
+        assert!(
+            valid.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&valid.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&valid.stdout),
+            "check-exceptions: 1 exception(s), none expired on 2027-03-31\n"
+        );
+        let expired = check("2027-04-01");
+        assert_eq!(
+            expired.status.code(),
+            Some(1),
+            "{engine}: an expired exception passes"
+        );
+        let message = String::from_utf8_lossy(&expired.stderr);
+        assert!(
+            message.contains(&format!(
+                "policies/{engine}/exceptions/disallow-host-path-legacy.yaml:"
+            )) && message.contains("expired on 2027-03-31"),
+            "{message}"
+        );
+        support::replace_in(
+            &exceptions.join("disallow-host-path-legacy.yaml"),
+            "    policies.levelup.dev/owner: \"@acme/legacy\"\n",
+            "",
+        );
+        let ownerless = check("2027-01-01");
+        assert_eq!(
+            ownerless.status.code(),
+            Some(1),
+            "{engine}: an exception without owner passes"
+        );
+        assert!(
+            String::from_utf8_lossy(&ownerless.stderr)
+                .contains("no policies.levelup.dev/owner annotation")
+        );
+    }
+}

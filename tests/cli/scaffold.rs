@@ -184,11 +184,12 @@ created       policies/kyverno/tests/restrict-seccomp-strict/kyverno-test.yaml\n
 created       policies/kyverno/tests/restrict-seccomp-strict/resources.yaml\n\
 created       policies/kyverno/tests/restrict-volume-types/kyverno-test.yaml\n\
 created       policies/kyverno/tests/restrict-volume-types/resources.yaml\n\
+created       scripts/check-exceptions (mode 100755)\n\
 created       scripts/promote (mode 100755)\n\
 created       scripts/publish-promotion (mode 100755)\n\
 created       scripts/test-policies (mode 100755)\n\
 created       scripts/verify-release (mode 100755)\n\
-level 3: 70 created, 22 updated, 100 unchanged\n";
+level 3: 71 created, 22 updated, 102 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -286,6 +287,8 @@ created       policies/kyverno/base/pod-security-baseline/disallow-proc-mount.ya
 created       policies/kyverno/base/pod-security-baseline/disallow-selinux.yaml\n\
 created       policies/kyverno/base/pod-security-baseline/restrict-seccomp.yaml\n\
 created       policies/kyverno/base/pod-security-baseline/restrict-sysctls.yaml\n\
+created       policies/kyverno/exceptions/kustomization.yaml\n\
+created       policies/kyverno/exceptions/namespace.yaml\n\
 created       policies/kyverno/overlays/dev/kustomization.yaml\n\
 created       policies/kyverno/overlays/production/kustomization.yaml\n\
 created       policies/kyverno/overlays/staging/kustomization.yaml\n\
@@ -430,7 +433,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 96 created, 10 updated, 16 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 98 created, 10 updated, 16 unchanged\n"
         )),
         "{out}"
     );
@@ -446,7 +449,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 166 created, 11 updated, 15 unchanged\n",
+            "{}level 3: 169 created, 11 updated, 15 unchanged\n",
             level_3_changes()
         )
     );
@@ -1097,7 +1100,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 96 created, 10 updated, 16 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 98 created, 10 updated, 16 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).

@@ -110,7 +110,12 @@ fn expected() -> Vec<Expected> {
                     ".github/workflows/policy-test.yaml",
                     ".github/actions/setup-tools/**"
                 ]);
-                json!({"pull_request": {"paths": paths}, "push": {"branches": ["main"], "paths": paths}})
+                json!({
+                    "pull_request": {"paths": paths},
+                    "push": {"branches": ["main"], "paths": paths},
+                    // Daily, for the exceptions that expire with no change at all.
+                    "schedule": [{"cron": "41 5 * * *"}],
+                })
             },
             jobs: &[("test", READ)],
         },
