@@ -635,7 +635,10 @@ impl Policies {
             {
                 Some((_, _, resources, kinds)) => {
                     resources.push(&kind.resource);
-                    kinds.push(&kind.kind);
+                    // A subresource (pods/ephemeralcontainers) arrives as its kind (Pod).
+                    if !kinds.contains(&kind.kind.as_str()) {
+                        kinds.push(&kind.kind);
+                    }
                 }
                 None => api_groups.push((
                     &kind.group,

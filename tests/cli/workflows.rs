@@ -107,6 +107,8 @@ fn expected() -> Vec<Expected> {
             triggers: {
                 let paths = json!([
                     "policies/**",
+                    "scripts/test-policies",
+                    "scripts/check-exceptions",
                     ".github/workflows/policy-test.yaml",
                     ".github/actions/setup-tools/**"
                 ]);
