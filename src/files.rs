@@ -12,6 +12,17 @@ pub struct InputFile {
     pub bytes: Vec<u8>,
 }
 
+impl InputFile {
+    /// A text file at `path`, for tests.
+    #[cfg(test)]
+    pub fn text(path: &str, text: &str) -> InputFile {
+        InputFile {
+            path: PathBuf::from(path),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+}
+
 /// Every file below `dir`, embedded in the binary.
 pub fn embedded(dir: &Dir<'static>) -> Vec<InputFile> {
     let mut files = Vec::new();

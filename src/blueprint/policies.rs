@@ -676,10 +676,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> InputFile {
-        InputFile {
-            path: PathBuf::from(path),
-            bytes: text.as_bytes().to_vec(),
-        }
+        InputFile::text(path, text)
     }
 
     const BUNDLE_TEXT: &str = "groups:\n  - name: demo\n    modes:\n      3: audit\n      4: {production: enforce, others: audit}\n      5: enforce\nnamespace_labels:\n  1: {audit: restricted}\n  2: {enforce: baseline}\n  3: {enforce: restricted}\n  4: {enforce: restricted}\n  5: {enforce: restricted}\nplatform_namespaces: [{name: kube-system, reason: r}]\nkinds: [{group: '', version: v1, resource: pods, kind: Pod}]\ncel_variables: []\nrego_library: ''\n";

@@ -369,16 +369,11 @@ fn item_context<const N: usize>(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::files::InputFile;
 
     fn file(path: &str, text: &str) -> InputFile {
-        InputFile {
-            path: PathBuf::from(path),
-            bytes: text.as_bytes().to_vec(),
-        }
+        InputFile::text(path, text)
     }
 
     /// `demo` renders two templates and copies one file; `argocd-only` and

@@ -540,21 +540,27 @@ fn defined_rules() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/policy-cases/kyverno");
-    if dir.is_dir() {
-        return Some(dir);
+/// `path` when it exists; when it does not, a failure under `CI=true`, else a note that
+/// `unchecked` is not checked on this machine.
+fn required(path: PathBuf, needed_by: &str, unchecked: &str) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path);
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: under CI=true the upstream test cases are required",
-        dir.display()
+        "{} is missing: under CI=true {needed_by}",
+        path.display()
     );
-    eprintln!(
-        "{} is missing: the upstream test cases are not checked",
-        dir.display()
-    );
+    eprintln!("{} is missing: {unchecked} not checked", path.display());
     None
+}
+
+fn corpus() -> Option<PathBuf> {
+    required(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/policy-cases/kyverno"),
+        "the upstream test cases are required",
+        "the upstream test cases are",
+    )
 }
 
 /// Upstream's cases for `rule`: each resource its kyverno-test.yaml names for that policy.
@@ -702,20 +708,11 @@ fn tool(name: &str) -> Option<PathBuf> {
     let folder = std::env::var_os("LEVELUP_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| home.join(".cache/levelup-tools"));
-    let path = folder.join("bin").join(name);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: under CI=true scripts/install-validators must have installed it",
-        path.display()
-    );
-    eprintln!(
-        "{} is missing: the rendered applications are not evaluated",
-        path.display()
-    );
-    None
+    required(
+        folder.join("bin").join(name),
+        "scripts/install-validators must have installed it",
+        "the rendered applications are",
+    )
 }
 
 fn output(command: &mut std::process::Command) -> String {
