@@ -1098,3 +1098,68 @@ fn the_readmes_exception_takes_effect_and_fails_the_check_once_expired() {
         );
     }
 }
+
+/// CODEOWNERS gives the exceptions, and the check that expires them, to the owners of
+/// levelup.yaml: while it names none, no line names an owner; once it does, every line names
+/// them for a path the repository holds.
+#[test]
+fn codeowners_give_the_exceptions_and_their_check_to_the_owners() {
+    let workspace = tempfile::tempdir().expect("tempdir");
+    let repo = support::init_platform(
+        workspace.path(),
+        "3",
+        "flux",
+        &["--policy", "gatekeeper", "--repo", "acme/platform"],
+    );
+    let rules = |repo: &Path| -> Vec<(String, Vec<String>)> {
+        read(&repo.join(".github/CODEOWNERS"))
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                let mut fields = line.split_whitespace().map(str::to_string);
+                let pattern = fields.next().expect("a pattern");
+                (pattern, fields.collect())
+            })
+            .collect()
+    };
+    assert_eq!(
+        rules(&repo),
+        [],
+        "owners are named before levelup.yaml has any"
+    );
+
+    let owners = ["@acme/platform-team", "@alice"];
+    support::replace_in(
+        &repo.join("levelup.yaml"),
+        "owners: []",
+        "owners: [\"@acme/platform-team\", \"@alice\"]",
+    );
+    let output = support::Test::new()
+        .current_dir(&repo)
+        .home(&workspace.path().join("home"))
+        .args(["apply", "--to", "3", "--force"])
+        .run()
+        .0;
+    assert_eq!(support::code(&output), 0, "{}", support::stderr(&output));
+    let found = rules(&repo);
+    let patterns: Vec<&str> = found.iter().map(|(pattern, _)| pattern.as_str()).collect();
+    assert_eq!(
+        patterns,
+        [
+            "*",
+            "/policies/gatekeeper/exceptions/",
+            "/scripts/check-exceptions",
+            "/.github/workflows/policy-test.yaml",
+            "/.github/CODEOWNERS"
+        ]
+    );
+    for (pattern, named) in &found {
+        assert_eq!(named, &owners, "{pattern}");
+        if let Some(path) = pattern.strip_prefix('/') {
+            assert!(
+                repo.join(path).exists(),
+                "CODEOWNERS names {pattern}, which is not there"
+            );
+        }
+    }
+}

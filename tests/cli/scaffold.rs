@@ -96,7 +96,8 @@ const DEPLOYMENT: &str = "apps/base/shop/deployment.yaml";
 /// What `apply --to 2` (or 3, which adds no file of its own yet) changes in a level-1
 /// repository with one application: the level-2 application files, and the documents.
 /// What `apply --to 3` says on a repository at level 2: level 3's controllers and canaries.
-const LEVEL_3_AFTER_2: &str = "created       .github/workflows/deploy.yaml\n\
+const LEVEL_3_AFTER_2: &str = "created       .github/CODEOWNERS\n\
+created       .github/workflows/deploy.yaml\n\
 created       .github/workflows/policy-test.yaml\n\
 created       .github/workflows/release.yaml\n\
 created       .github/workflows/scan-scheduled.yaml\n\
@@ -189,7 +190,7 @@ created       scripts/promote (mode 100755)\n\
 created       scripts/publish-promotion (mode 100755)\n\
 created       scripts/test-policies (mode 100755)\n\
 created       scripts/verify-release (mode 100755)\n\
-level 3: 71 created, 22 updated, 102 unchanged\n";
+level 3: 72 created, 22 updated, 102 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -449,7 +450,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 169 created, 11 updated, 15 unchanged\n",
+            "{}level 3: 170 created, 11 updated, 15 unchanged\n",
             level_3_changes()
         )
     );
