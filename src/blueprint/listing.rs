@@ -264,6 +264,7 @@ fn each_item(each: Each) -> &'static str {
         Each::EnvironmentApplications => "application in each environment",
         Each::PolicyRules => "policy rule",
         Each::PolicySamples => "sample of each policy rule",
+        Each::PolicyImages => "bundle that checks images",
     }
 }
 

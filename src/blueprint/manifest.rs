@@ -51,6 +51,9 @@ pub enum Each {
     PolicyRules,
     /// Once per sample resource of each such rule, as `rule` and `sample`.
     PolicySamples,
+    /// Once when the bundle checks images at the level scaffolded (`policy.images` is set),
+    /// none otherwise: the signature policy.
+    PolicyImages,
 }
 
 impl Each {

@@ -121,12 +121,53 @@ pub struct Validation {
     pub message: String,
 }
 
+/// The images of the group that verifies them: the platform's own, whose signatures its
+/// policy checks, and the reviewed allow-list of the images it runs but does not build.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Images {
+    /// The group whose mode the signature policy follows.
+    pub group: String,
+    pub own: OwnImages,
+    pub allowed: Vec<AllowedImage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnImages {
+    /// A prefix of image references holding [`OWNER`].
+    pub prefix: String,
+    /// The OIDC issuer of the keyless signing certificates.
+    pub issuer: String,
+    /// The path of the release workflow in the platform repository, whose identity signs.
+    pub workflow: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedImage {
+    /// A prefix of image references that names its registry and owner in full.
+    pub prefix: String,
+    /// The blueprint that runs these images: the entry is in the bundle only with it.
+    pub blueprint: String,
+    pub reason: String,
+}
+
+/// Where [`OwnImages::prefix`] takes the owner of the platform repository.
+pub const OWNER: &str = "{owner}";
+
+/// The values a rule can take as `parameters`, computed for the platform: a CEL variable
+/// of kyverno's and vap's policy, a parameter of gatekeeper's constraint.
+const PARAMETERS: [&str; 1] = ["imageSources"];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBundle {
     groups: Vec<RawGroupModes>,
     namespace_labels: BTreeMap<u8, ByEnvironment<Labels>>,
     platform_namespaces: Vec<PlatformNamespace>,
+    #[serde(default)]
+    images: Option<Images>,
     kinds: Vec<Kind>,
     cel_variables: Vec<Variable>,
     rego_library: String,
@@ -155,10 +196,14 @@ struct RawRule {
     name: String,
     title: String,
     description: String,
-    upstream: String,
+    /// None for a rule of levelup's own, which Kyverno's policy library has no test of.
+    #[serde(default)]
+    upstream: Option<String>,
     /// Where the rule deliberately differs from the upstream policy, and why.
     #[serde(default)]
     differs: Option<String>,
+    #[serde(default)]
+    parameters: Vec<String>,
     cel: Vec<Validation>,
     rego: String,
     samples: RawSamples,
@@ -209,9 +254,11 @@ pub struct Rule {
     pub title: String,
     pub description: String,
     /// The folder of Kyverno's policy library whose test cases this rule must agree with.
-    pub upstream: String,
+    pub upstream: Option<String>,
     /// Where the rule deliberately differs from the upstream policy, and why.
     pub differs: Option<String>,
+    /// Of [`PARAMETERS`].
+    pub parameters: Vec<String>,
     pub cel: Vec<Validation>,
     pub rego: String,
     pub samples: Vec<Sample>,
@@ -259,9 +306,20 @@ pub struct Policies {
     /// For each level from 1 to 5.
     pub namespace_labels: BTreeMap<u8, ByEnvironment<Labels>>,
     pub platform_namespaces: Vec<PlatformNamespace>,
+    pub images: Option<Images>,
     pub kinds: Vec<Kind>,
     pub cel_variables: Vec<Variable>,
     pub rego_library: String,
+}
+
+/// What the policy context needs of the platform beyond its level and environments.
+pub struct Platform<'a> {
+    /// `owner/name` of the platform repository, or none while levelup.yaml leaves it out.
+    pub repository: Option<&'a str>,
+    /// Whether this render produces a blueprint.
+    pub blueprint: &'a dyn Fn(&str) -> bool,
+    /// Each application's name and image.
+    pub applications: Vec<(&'a str, &'a str)>,
 }
 
 fn problem(file: &Path, key: &str, line: Option<usize>, message: String, hint: &str) -> Diagnostic {
@@ -345,6 +403,7 @@ pub fn parse(root: &Path, files: &[InputFile]) -> Result<Policies, Vec<Diagnosti
     }
     let mut groups = Vec::new();
     let mut rule_names = BTreeSet::new();
+    let table: Vec<String> = raw.groups.iter().map(|group| group.name.clone()).collect();
     for (index, modes) in raw.groups.into_iter().enumerate() {
         let key = format!("groups[{index}]");
         let levels: Vec<u8> = modes.modes.keys().copied().collect();
@@ -386,6 +445,24 @@ pub fn parse(root: &Path, files: &[InputFile]) -> Result<Policies, Vec<Diagnosti
             Err(mut found) => problems.append(&mut found),
         }
     }
+    if let Some(images) = &raw.images {
+        check_images(images, &table, &path, &positions, &mut problems);
+    } else if let Some(rule) = groups
+        .iter()
+        .flat_map(|group| &group.rules)
+        .find(|rule| !rule.parameters.is_empty())
+    {
+        problems.push(problem(
+            &path,
+            "images",
+            None,
+            format!(
+                "rule `{}` takes `imageSources`, but there is no `images`",
+                rule.name
+            ),
+            "`images` gives the platform's own images and the allow-list the parameter is made of",
+        ));
+    }
     for (name, (file_path, _, _)) in group_files {
         problems.push(problem(
             &file_path,
@@ -402,10 +479,59 @@ pub fn parse(root: &Path, files: &[InputFile]) -> Result<Policies, Vec<Diagnosti
         groups,
         namespace_labels: raw.namespace_labels,
         platform_namespaces: raw.platform_namespaces,
+        images: raw.images,
         kinds: raw.kinds,
         cel_variables: raw.cel_variables,
         rego_library: raw.rego_library,
     })
+}
+
+/// The images' group is in the table, the own prefix takes the owner, and every entry of the
+/// allow-list names its registry and owner in full: `ghcr.io/fluxcd` would admit
+/// `ghcr.io/fluxcd-forks/...` too.
+fn check_images(
+    images: &Images,
+    table: &[String],
+    path: &Path,
+    positions: &yaml::Positions,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let mut report = |key: &str, message: String, hint: &str| {
+        problems.push(problem(path, key, positions.line(key), message, hint));
+    };
+    if !table.contains(&images.group) {
+        report(
+            "images.group",
+            format!("`{}` is not a group of the table", images.group),
+            "the signature policy takes the mode of a group of `groups`",
+        );
+    }
+    if !images.own.prefix.contains(OWNER) || !images.own.prefix.ends_with('/') {
+        report(
+            "images.own.prefix",
+            format!(
+                "`{}` does not hold `{OWNER}` and end with `/`",
+                images.own.prefix
+            ),
+            "the platform's own images are those under its repository's owner, such as `ghcr.io/{owner}/`",
+        );
+    }
+    for (index, entry) in images.allowed.iter().enumerate() {
+        let names_owner = entry
+            .prefix
+            .split_once('/')
+            .is_some_and(|(registry, rest)| !registry.is_empty() && rest.contains('/'));
+        if !names_owner || entry.prefix.contains(char::is_whitespace) {
+            report(
+                &format!("images.allowed[{index}].prefix"),
+                format!(
+                    "`{}` does not name a registry and an owner in full",
+                    entry.prefix
+                ),
+                "write at least `registry/owner/`, such as `quay.io/jetstack/cert-manager-`: a shorter prefix admits other owners' images",
+            );
+        }
+    }
 }
 
 fn report_group_name(
@@ -456,6 +582,15 @@ fn rules(
                 format!("rule `{}` is defined twice", rule.name),
                 "rule names are unique across every group: each becomes a policy of that name",
             );
+        }
+        for (position, parameter) in rule.parameters.iter().enumerate() {
+            if !PARAMETERS.contains(&parameter.as_str()) {
+                report(
+                    format!("{key}.parameters[{position}]"),
+                    format!("`{parameter}` is not a parameter levelup gives"),
+                    &format!("a rule can take {}", PARAMETERS.join(", ")),
+                );
+            }
         }
         if rule.cel.is_empty() || rule.rego.trim().is_empty() {
             report(
@@ -519,6 +654,7 @@ fn rules(
             description: rule.description,
             upstream: rule.upstream,
             differs: rule.differs,
+            parameters: rule.parameters,
             cel: rule.cel,
             rego: rule.rego,
             samples,
@@ -548,13 +684,24 @@ impl Policies {
 
     /// The `policy` value templates see, for a platform with `environments` (in promotion
     /// order: the last is production) scaffolded at `level`.
-    pub fn context(&self, level: Level, environments: &[String]) -> Value {
+    pub fn context(&self, level: Level, environments: &[String], platform: &Platform) -> Value {
         let is_production = |index: usize| index + 1 == environments.len();
         let active: Vec<&Group> = self
             .groups
             .iter()
             .filter(|group| group.mode(level, true).is_some())
             .collect();
+        let (owner, images) = self.images_context(&active, platform);
+        let image_sources: Vec<Value> = images
+            .pointer("/sources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let verifies_images = |group: &Group| {
+            self.images
+                .as_ref()
+                .is_some_and(|images| images.group == group.name)
+        };
         let mode_entry = |group: &Group, mode: Mode| {
             let actions: Vec<&str> = mode
                 .validation_actions()
@@ -566,6 +713,9 @@ impl Policies {
                 "mode": mode,
                 "validation_actions": actions,
                 "enforcement_action": mode.enforcement_action(),
+                // sigstore policy-controller's ClusterImagePolicy `mode`.
+                "sigstore_mode": match mode { Mode::Audit => "warn", Mode::Enforce => "enforce" },
+                "verifies_images": verifies_images(group),
             })
         };
         let by_environment: Vec<Value> = environments
@@ -609,6 +759,27 @@ impl Policies {
                         json!({"kind": kind, "result": if bad { "fail" } else { "pass" }, "resources": resources})
                     })
                     .collect();
+                let parameters: Vec<Value> = rule
+                    .parameters
+                    .iter()
+                    .map(|name| {
+                        // JSON strings are CEL string literals as they are: one per line.
+                        let items: Vec<String> = image_sources
+                            .iter()
+                            .map(|value| format!("  {value}"))
+                            .collect();
+                        let cel = format!("[\n{}\n]", items.join(",\n"));
+                        json!({"name": name, "values": image_sources, "cel": cel})
+                    })
+                    .collect();
+                let samples: Vec<Sample> = rule
+                    .samples
+                    .iter()
+                    .map(|sample| Sample {
+                        object: sample.object.replace(OWNER, &owner),
+                        ..sample.clone()
+                    })
+                    .collect();
                 json!({
                     "name": rule.name,
                     "group": group.name,
@@ -618,9 +789,10 @@ impl Policies {
                     "differs": rule.differs,
                     "kind": rule.kind(),
                     "template_name": rule.kind().to_ascii_lowercase(),
+                    "parameters": parameters,
                     "cel": rule.cel,
                     "rego": rule.rego,
-                    "samples": rule.samples,
+                    "samples": samples,
                     "kyverno_results": kyverno_results,
                     "modes": modes,
                 })
@@ -664,10 +836,110 @@ impl Policies {
             "rules": rules,
             "environments": by_environment,
             "platform_namespaces": self.platform_namespaces,
+            "images": images,
             "api_groups": api_groups,
             "cel_variables": self.cel_variables,
             "rego_library": self.rego_library,
         })
+    }
+}
+
+impl Policies {
+    /// The owner the samples name, and the `policy.images` value: null unless the images'
+    /// group is in the bundle at the level.
+    fn images_context(&self, active: &[&Group], platform: &Platform) -> (String, Value) {
+        let marker = super::placeholder::MARKER;
+        // Image names are lowercase; the placeholder keeps its marker, so that the files
+        // holding it are reported.
+        let owner = platform
+            .repository
+            .map(|repository| {
+                let owner = repository
+                    .split_once('/')
+                    .map_or(repository, |(owner, _)| owner);
+                owner.to_ascii_lowercase()
+            })
+            .unwrap_or_else(|| marker.to_string());
+        let Some(images) = self
+            .images
+            .as_ref()
+            .filter(|images| active.iter().any(|group| group.name == images.group))
+        else {
+            return (owner, Value::Null);
+        };
+        let repository = platform
+            .repository
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{marker}/set-github-repo-in-levelup-yaml"));
+        let own = images.own.prefix.replace(OWNER, &owner);
+        let mut allowed: Vec<Value> = images
+            .allowed
+            .iter()
+            .filter(|entry| (platform.blueprint)(&entry.blueprint))
+            .map(|entry| {
+                json!({
+                    "prefixes": [entry.prefix],
+                    "reason": entry.reason,
+                    "from": format!("blueprint `{}`", entry.blueprint),
+                })
+            })
+            .collect();
+        // An application whose image the release workflow cannot have built (it pushes under
+        // the owner) is admitted by its repository, every tag and digest, as levelup.yaml
+        // declares it; its signature is not checked.
+        for (name, image) in &platform.applications {
+            if image.starts_with(&own) {
+                continue;
+            }
+            let repository = image_repository(image);
+            allowed.push(json!({
+                "prefixes": [format!("{repository}:"), format!("{repository}@")],
+                "reason": format!("The image of application `{name}`, which the platform's release workflow does not build: its signature is not checked."),
+                "from": format!("application `{name}` of levelup.yaml"),
+            }));
+        }
+        let mut sources = vec![own.clone()];
+        for prefix in allowed
+            .iter()
+            .filter_map(|entry| entry["prefixes"].as_array())
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !sources.iter().any(|known| known == prefix) {
+                sources.push(prefix.to_string());
+            }
+        }
+        // As scripts/verify-release writes it: names and paths of GitHub hold no other
+        // character a regular expression reads.
+        let subject = format!(
+            "^https://github\\.com/{}@",
+            format!("{repository}/{}", images.own.workflow).replace('.', "\\.")
+        );
+        let value = json!({
+            "group": images.group,
+            "own": {
+                "prefix": own,
+                // Kyverno's glob: `*` matches `/` too. sigstore's: `**` does.
+                "kyverno_glob": format!("{own}*"),
+                "sigstore_glob": format!("{own}**"),
+                "issuer": images.own.issuer,
+                "subject_regexp": subject,
+                "workflow": format!("{repository}/{}", images.own.workflow),
+            },
+            "allowed": allowed,
+            "sources": sources,
+        });
+        (owner, value)
+    }
+}
+
+/// An image reference without its tag and digest: `ghcr.io/acme/web:1.0` → `ghcr.io/acme/web`;
+/// a registry's port is kept (`registry:5000/web` has no tag).
+fn image_repository(image: &str) -> &str {
+    let image = image.split_once('@').map_or(image, |(name, _)| name);
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => image,
     }
 }
 
@@ -700,7 +972,12 @@ mod tests {
         assert_eq!(policies.groups[0].mode(level(4), false), Some(Mode::Audit));
         assert!(!policies.any_at(level(2)));
         let environments = ["dev".to_string(), "production".to_string()];
-        let context = policies.context(level(4), &environments);
+        let platform = Platform {
+            repository: Some("acme/platform"),
+            blueprint: &|_| true,
+            applications: Vec::new(),
+        };
+        let context = policies.context(level(4), &environments, &platform);
         let actions: Vec<&Value> = [
             "/environments/0/groups/0/validation_actions",
             "/environments/1/groups/0/validation_actions",
@@ -717,6 +994,37 @@ mod tests {
                 {"kind": "Pod", "result": "fail", "resources": ["wrong"]}
             ]))
         );
+    }
+
+    #[test]
+    fn a_short_allowed_prefix_and_an_unknown_parameter_name_their_keys() {
+        let bundle = BUNDLE_TEXT.replace(
+            "kinds:",
+            "images:\n  group: demo\n  own: {prefix: 'ghcr.io/{owner}/', issuer: i, workflow: w}\n  allowed:\n    - {prefix: ghcr.io/fluxcd, blueprint: b, reason: r}\nkinds:",
+        );
+        let group = GROUP_TEXT
+            .replace("name: other", "name: wrong")
+            .replace("    upstream: u\n", "    parameters: [imageSource]\n");
+        let problems = parse(
+            Path::new("b"),
+            &[
+                file("policies/bundle.yaml", &bundle),
+                file("policies/demo.yaml", &group),
+            ],
+        )
+        .expect_err("two problems");
+        let keys: Vec<(Option<&str>, Option<usize>)> = problems
+            .iter()
+            .map(|problem| (problem.key.as_deref(), problem.line))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (Some("rules[0].parameters[0]"), Some(7)),
+                (Some("images.allowed[0].prefix"), Some(18)),
+            ]
+        );
+        assert!(problems[1].message.contains("`ghcr.io/fluxcd`"));
     }
 
     #[test]

@@ -225,9 +225,19 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             (name, produced)
         })
         .collect();
+    let produced = |name: &str| rendered.get(name).copied().unwrap_or(false);
+    let platform = super::policies::Platform {
+        repository: config.repo.as_deref(),
+        blueprint: &produced,
+        applications: config
+            .applications
+            .iter()
+            .map(|app| (app.name.as_str(), app.image.as_str()))
+            .collect(),
+    };
     let policies = catalog
         .policies()
-        .map(|policies| policies.context(input.level, &config.environments));
+        .map(|policies| policies.context(input.level, &config.environments, &platform));
     let labels = |index: usize| {
         catalog.policies().and_then(|policies| {
             policies.labels(input.level, index + 1 == config.environments.len())
@@ -324,6 +334,13 @@ fn items(
                     )
                 })
             })
+            .collect(),
+        Some(Each::PolicyImages) => context
+            .get("policy")
+            .and_then(|policy| policy.get("images"))
+            .filter(|images| !images.is_null())
+            .map(|_| item_context(context, uses, []))
+            .into_iter()
             .collect(),
         Some(Each::EnvironmentApplications) => list("environments")
             .iter()

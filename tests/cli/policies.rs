@@ -524,7 +524,8 @@ fn declared_cases(bundle: &Bundle, rule: &str) -> Vec<Case> {
     cases
 }
 
-/// The rules levelup defines, with the upstream folder each must agree with.
+/// The rules levelup defines, with the upstream folder each must agree with (empty for a
+/// rule of levelup's own).
 fn defined_rules() -> BTreeMap<String, String> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("blueprints/policies");
     yaml_files(&folder)
@@ -630,8 +631,8 @@ fn platforms(workspace: &Path, level: &str) -> Vec<Bundle> {
 #[test]
 fn every_rule_gives_its_samples_and_upstreams_cases_the_expected_verdict_in_every_engine() {
     let workspace = tempfile::tempdir().expect("tempdir");
-    // Level 3 holds every rule (bundle.yaml); 2 only the baseline ones.
-    let mut bundles = platforms(workspace.path(), "3");
+    // Level 4 holds every rule (bundle.yaml); 2 only the baseline ones.
+    let mut bundles = platforms(workspace.path(), "4");
     let defined = defined_rules();
     let corpus = corpus();
     for bundle in &bundles {
@@ -654,7 +655,8 @@ fn every_rule_gives_its_samples_and_upstreams_cases_the_expected_verdict_in_ever
         for bundle in &bundles {
             cases.extend(declared_cases(bundle, rule));
         }
-        if let Some(corpus) = &corpus {
+        // A rule of levelup's own has no upstream: its samples are its cases.
+        if let Some(corpus) = corpus.as_ref().filter(|_| !upstream.is_empty()) {
             cases.extend(upstream_cases(corpus, upstream, rule));
         }
         let mut seen = BTreeSet::new();
@@ -813,7 +815,8 @@ fn by_environment(table: &Json, level: &str, production: bool) -> Option<Json> {
     })
 }
 
-/// The mode each patch of an overlay sets, by the group its target selects.
+/// The mode each patch of an overlay sets, by the group its target selects; the patches of one
+/// group (a signature policy's beside its rules') must agree.
 fn overlay_modes(overlay: &Path, engine: &str) -> BTreeMap<String, String> {
     let kustomization = &documents(overlay)[0];
     assert_eq!(
@@ -841,11 +844,24 @@ fn overlay_modes(overlay: &Path, engine: &str) -> BTreeMap<String, String> {
                 },
                 (_, "/spec/validationActions") if value == json!(["Deny"]) => "enforce",
                 (_, "/spec/validationActions") if value == json!(["Audit", "Warn"]) => "audit",
+                // sigstore's ClusterImagePolicy, for gatekeeper and vap.
+                ("gatekeeper" | "vap", "/spec/mode") if value == json!("enforce") => "enforce",
+                ("gatekeeper" | "vap", "/spec/mode") if value == json!("warn") => "audit",
                 other => panic!("{}: {other:?} {value}", overlay.display()),
             };
             (group, mode.to_string())
         })
-        .collect()
+        .fold(BTreeMap::new(), |mut modes, (group, mode)| {
+            if let Some(earlier) = modes.insert(group.clone(), mode.clone()) {
+                assert_eq!(
+                    earlier,
+                    mode,
+                    "{}: two modes for {group}",
+                    overlay.display()
+                );
+            }
+            modes
+        })
 }
 
 #[test]
@@ -894,7 +910,8 @@ fn each_overlay_and_namespace_follows_the_table_of_levels() {
                 match level {
                     "2" => assert!(expected.values().all(|mode| mode == "audit")),
                     "5" => assert!(
-                        expected.len() == 3 && expected.values().all(|mode| mode == "enforce")
+                        expected.len() == list_at(table, "/groups").len()
+                            && expected.values().all(|mode| mode == "enforce")
                     ),
                     _ => {}
                 }
@@ -1160,6 +1177,181 @@ fn codeowners_give_the_exceptions_and_their_check_to_the_owners() {
                 repo.join(path).exists(),
                 "CODEOWNERS names {pattern}, which is not there"
             );
+        }
+    }
+}
+
+/// Signatures cannot be verified offline, so the signature policies are checked for what they
+/// trust: the platform's own images only (the first entry of restrict-image-sources), signed
+/// by the release workflow this repository holds, with the issuer of GitHub's OIDC tokens, in
+/// each environment's mode; and for gatekeeper and vap, the policy-controller that applies
+/// them fails closed in every application namespace and lets the allow-list's images pass.
+#[test]
+fn the_signature_policies_trust_only_the_release_workflow_for_the_platforms_own_images() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let workspace = tempfile::tempdir().expect("tempdir");
+    for level in ["4", "5"] {
+        for bundle in platforms(&workspace.path().join(level), level) {
+            let engine = bundle.engine;
+            let repo = &bundle.repo;
+            let root = repo.join("policies").join(engine);
+            let release = ".github/workflows/release.yaml";
+            assert!(repo.join(release).is_file(), "{engine}: no {release}");
+            for (environment, production) in
+                [("dev", false), ("staging", false), ("production", true)]
+            {
+                let built = output(
+                    std::process::Command::new(&kubectl)
+                        .arg("kustomize")
+                        .arg(root.join("overlays").join(environment)),
+                );
+                let objects: Vec<Json> =
+                    levelup::yaml::parse_documents(&built).expect("kustomize output");
+                let kind = if engine == "kyverno" {
+                    "ImageValidatingPolicy"
+                } else {
+                    "ClusterImagePolicy"
+                };
+                let policies: Vec<&Json> = objects
+                    .iter()
+                    .filter(|object| text_at(object, "/kind") == kind)
+                    .collect();
+                assert_eq!(policies.len(), 1, "{engine} {environment}: one {kind}");
+                let policy = policies[0];
+                let enforced = level == "5" || production;
+                let (globs, identities, mode) = if engine == "kyverno" {
+                    assert_eq!(text_at(policy, "/apiVersion"), "policies.kyverno.io/v1");
+                    assert_eq!(text_at(policy, "/spec/failurePolicy"), "Fail");
+                    assert_eq!(
+                        policy.pointer("/spec/validationConfigurations"),
+                        Some(
+                            &json!({"required": true, "mutateDigest": true, "verifyDigest": true})
+                        )
+                    );
+                    let attestors = list_at(policy, "/spec/attestors");
+                    assert_eq!(attestors.len(), 1, "{engine}: one attestor");
+                    let name = text_at(&attestors[0], "/name");
+                    let validations = list_at(policy, "/spec/validations");
+                    assert!(
+                        validations
+                            .iter()
+                            .all(|validation| text_at(validation, "/expression").contains(
+                                &format!("verifyImageSignatures(image, [attestors.{name}])")
+                            )),
+                        "{engine}: a validation that does not verify with attestor {name}"
+                    );
+                    (
+                        list_at(policy, "/spec/matchImageReferences").to_vec(),
+                        list_at(&attestors[0], "/cosign/keyless/identities").to_vec(),
+                        policy.pointer("/spec/validationActions").cloned(),
+                    )
+                } else {
+                    assert_eq!(
+                        text_at(policy, "/apiVersion"),
+                        "policy.sigstore.dev/v1beta1"
+                    );
+                    let authorities = list_at(policy, "/spec/authorities");
+                    assert_eq!(authorities.len(), 1, "{engine}: one authority");
+                    (
+                        list_at(policy, "/spec/images").to_vec(),
+                        list_at(&authorities[0], "/keyless/identities").to_vec(),
+                        policy.pointer("/spec/mode").cloned(),
+                    )
+                };
+                let expected_mode = match (engine, enforced) {
+                    ("kyverno", true) => json!(["Deny"]),
+                    ("kyverno", false) => json!(["Audit", "Warn"]),
+                    (_, true) => json!("enforce"),
+                    (_, false) => json!("warn"),
+                };
+                assert_eq!(
+                    mode,
+                    Some(expected_mode),
+                    "{engine} level {level} {environment}: mode"
+                );
+                // The scope: exactly the platform's own registry path.
+                let wildcard = if engine == "kyverno" { "*" } else { "**" };
+                assert_eq!(
+                    globs,
+                    [json!({"glob": format!("ghcr.io/acme/{wildcard}")})],
+                    "{engine}: the images the policy verifies"
+                );
+                // The identity: GitHub's OIDC issuer, and the release workflow of this
+                // repository at any ref, nothing that merely starts like it.
+                assert_eq!(identities.len(), 1, "{engine}: one identity");
+                assert_eq!(
+                    text_at(&identities[0], "/issuer"),
+                    "https://token.actions.githubusercontent.com"
+                );
+                assert!(text_at(&identities[0], "/subject").is_empty());
+                let subject = regex::Regex::new(text_at(&identities[0], "/subjectRegExp"))
+                    .unwrap_or_else(|error| panic!("{engine}: subjectRegExp: {error}"));
+                let workflow = format!("https://github.com/acme/platform/{release}");
+                for trusted in ["@refs/heads/main", "@refs/tags/v1.4.0"] {
+                    assert!(
+                        subject.is_match(&format!("{workflow}{trusted}")),
+                        "{engine}: {trusted}"
+                    );
+                }
+                for forged in [
+                    format!("https://github.com/acme/platform-fork/{release}@refs/heads/main"),
+                    format!("https://github.com/acme/platform/{release}.bak@refs/heads/main"),
+                    "https://github.com/acme/platform/.github/workflows/build.yaml@refs/heads/main"
+                        .to_string(),
+                    format!("https://githubXcom/acme/platform/{release}@refs/heads/main"),
+                    format!(
+                        "https://evil.example/?https://github.com/acme/platform/{release}@refs/heads/main"
+                    ),
+                ] {
+                    assert!(!subject.is_match(&forged), "{engine} trusts {forged}");
+                }
+            }
+            // The policy verifies what restrict-image-sources admits as the platform's own.
+            let sources = read(&root.join(if engine == "gatekeeper" {
+                "base/restrict-image-sources.yaml"
+            } else {
+                "base/image-signatures/restrict-image-sources.yaml"
+            }));
+            assert!(
+                sources.contains("\"ghcr.io/acme/\"") || sources.contains("- ghcr.io/acme/\n"),
+                "{engine}: the own prefix is not in imageSources"
+            );
+            if engine == "kyverno" {
+                assert!(
+                    !repo
+                        .join("infrastructure/controllers/policy-controller")
+                        .exists()
+                );
+                continue;
+            }
+            let values: Json = serde_saphyr::from_str(&read(
+                &repo.join("infrastructure/controllers/policy-controller/values.yaml"),
+            ))
+            .expect("values parse");
+            assert_eq!(
+                values.pointer("/webhook/failurePolicy"),
+                Some(&json!("Fail"))
+            );
+            assert_eq!(
+                values.pointer("/webhook/configData/no-match-policy"),
+                Some(&json!("allow"))
+            );
+            let namespaces: Vec<PathBuf> = yaml_files(&repo.join("apps/overlays"))
+                .into_iter()
+                .filter(|path| path.ends_with("namespace.yaml"))
+                .collect();
+            assert!(!namespaces.is_empty());
+            for namespace in namespaces {
+                let object = &documents(&namespace)[0];
+                assert_eq!(
+                    object.pointer("/metadata/labels/policy.sigstore.dev~1include"),
+                    Some(&json!("true")),
+                    "{}",
+                    namespace.display()
+                );
+            }
         }
     }
 }

@@ -486,7 +486,7 @@ fn apply_with_blueprints(
 fn bigger_memory_blueprints(workspace: &Workspace) -> PathBuf {
     let root = workspace.blueprint_copy("app-kustomize");
     let manifest = root.join("app-kustomize/blueprint.yaml");
-    replace_in(&manifest, "version: 2.5.0", "version: 2.6.0");
+    replace_in(&manifest, "version: 2.6.0", "version: 2.7.0");
     replace_in(
         &root.join("app-kustomize/templates/base/deployment.yaml.hbs"),
         "memory: 256Mi",
@@ -518,7 +518,7 @@ fn a_user_edit_survives_a_blueprint_update() {
         "the blueprint's change is merged"
     );
     let lock = read(&repo.join(".levelup/lock.yaml"));
-    assert!(lock.contains("version: \"2.6.0\""), "{lock}");
+    assert!(lock.contains("version: \"2.7.0\""), "{lock}");
 }
 
 #[test]
