@@ -919,6 +919,8 @@ impl Policies {
             "group": images.group,
             "own": {
                 "prefix": own,
+                // The same as a CEL string literal, which a JSON string is.
+                "prefix_cel": Value::String(own.clone()).to_string(),
                 // Kyverno's glob: `*` matches `/` too. sigstore's: `**` does.
                 "kyverno_glob": format!("{own}*"),
                 "sigstore_glob": format!("{own}**"),
