@@ -261,6 +261,7 @@ fn each_item(each: Each) -> &'static str {
         Each::Applications => "application",
         Each::Environments => "environment",
         Each::Clusters => "cluster",
+        Each::ManagedClusters => "cluster but the management cluster",
         Each::EnvironmentApplications => "application in each environment",
         Each::PolicyRules => "policy rule",
         Each::PolicySamples => "sample of each policy rule",

@@ -44,6 +44,9 @@ pub enum Each {
     Applications,
     Environments,
     Clusters,
+    /// Once per cluster but the management cluster, as `cluster`: what registers a
+    /// workload cluster with the management cluster's GitOps engine.
+    ManagedClusters,
     /// Once per environment and application (environments outside), as
     /// `environment` and `app`: an application's folder in each overlay.
     EnvironmentApplications,

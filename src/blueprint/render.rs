@@ -314,6 +314,16 @@ fn items(
         Some(Each::Applications) => single("applications", "app"),
         Some(Each::Environments) => single("environments", "environment"),
         Some(Each::Clusters) => single("clusters", "cluster"),
+        Some(Each::ManagedClusters) => {
+            let management = context
+                .get("platform")
+                .and_then(|platform| platform.get("management_cluster"));
+            list("clusters")
+                .iter()
+                .filter(|cluster| cluster.get("name") != management)
+                .map(|cluster| item_context(context, uses, [("cluster", cluster.clone())]))
+                .collect()
+        }
         Some(Each::PolicyRules) => policy_rules(context)
             .iter()
             .map(|rule| item_context(context, uses, [("rule", rule.clone())]))

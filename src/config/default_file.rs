@@ -139,17 +139,23 @@ aws:
         Provider::Azure => format!(
             "# The machines of every cluster (a cluster may override them under its own `azure:`).
 # Without `subscription_id`, the subscription is the one of the cluster identity.
+# Cluster API acts as the managed identity `client_id` of tenant `tenant_id` through
+# workload identity, with no secret: until both are set, clusters/management/capi/
+# carries a placeholder (from level 4).
 azure:
   location: {DEFAULT_AZURE_LOCATION}
   vm_size: {DEFAULT_AZURE_VM_SIZE}
   # subscription_id: 0b6f1c5e-3c4d-4a8e-9f21-6d2a7e5b9c10
+  # tenant_id: 0d7f3a52-1b4c-4e6a-8f90-2c3d4e5f6a7b
+  # client_id: 5e1f0c2a-7b3d-4c8e-9a6f-1d2b3c4e5f60
 "
         ),
         Provider::Vsphere => format!(
             "# The vCenter and the machines of every cluster (a cluster may override them
 # under its own `vsphere:`). Replace the example server and names with yours.
 # `template` defaults to ubuntu-2404-kube-<the cluster's kubernetes_version>;
-# without `thumbprint` the vCenter's certificate must be trusted.
+# without `thumbprint` the vCenter's certificate must be trusted. Each cluster
+# needs its own `control_plane_endpoint`, the virtual IP of its API server.
 vsphere:
   server: {DEFAULT_VSPHERE_SERVER}
   # thumbprint: 5D:01:06:63:55:9D:DF:FE:38:81:6E:2C:FA:71:BC:63:82:C5:16:51
@@ -171,7 +177,9 @@ fn cluster_machines(provider: Provider) -> &'static str {
         Provider::Docker => "",
         Provider::Aws => "#     aws: {instance_type: m6i.xlarge}\n",
         Provider::Azure => "#     azure: {vm_size: Standard_D4s_v5}\n",
-        Provider::Vsphere => "#     vsphere: {cpus: 4, memory_mib: 16384}\n",
+        Provider::Vsphere => {
+            "#     vsphere: {cpus: 4, memory_mib: 16384, control_plane_endpoint: 10.0.10.5}\n"
+        }
     }
 }
 

@@ -39,6 +39,11 @@ pub struct Azure {
     pub location: String,
     pub vm_size: String,
     pub subscription_id: String,
+    /// The Entra tenant and the client id of the managed identity CAPZ acts as
+    /// (workload identity: no secret). Empty until set; the files that need them then
+    /// carry a placeholder.
+    pub tenant_id: String,
+    pub client_id: String,
 }
 
 /// CAPV: the vCenter, where the machines are cloned from and placed, and their size.
@@ -52,6 +57,10 @@ pub struct Vsphere {
     pub network: String,
     /// The VM template machines are cloned from.
     pub template: String,
+    /// The address the cluster's API server is reached at (a virtual IP that kube-vip
+    /// or a load balancer serves), or empty until set: the Cluster then carries a
+    /// placeholder.
+    pub control_plane_endpoint: String,
     pub cpus: u32,
     pub memory_mib: u32,
     pub disk_gib: u32,
@@ -86,6 +95,10 @@ pub(super) struct RawAzure {
     vm_size: Option<Spanned<String>>,
     #[serde(default)]
     subscription_id: Option<Spanned<String>>,
+    #[serde(default)]
+    tenant_id: Option<Spanned<String>>,
+    #[serde(default)]
+    client_id: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +116,8 @@ pub(super) struct RawVsphere {
     network: Option<Spanned<String>>,
     #[serde(default)]
     template: Option<Spanned<String>>,
+    #[serde(default)]
+    control_plane_endpoint: Option<Spanned<String>>,
     #[serde(default)]
     cpus: Option<Spanned<i64>>,
     #[serde(default)]
@@ -212,10 +227,26 @@ pub(super) fn resolve(
                 "a subscription id",
                 "write the subscription's id, a UUID such as `0b6f1c5e-3c4d-4a8e-9f21-6d2a7e5b9c10`, or leave it out",
             );
+            let mut uuid = |field: fn(&RawAzure) -> &Option<Spanned<String>>,
+                            key: &str,
+                            what: &str| {
+                text(
+                    check,
+                    pick(levels, field, key),
+                    "",
+                    |id| id.is_empty() || is_uuid(id),
+                    what,
+                    "write it as a UUID such as `0b6f1c5e-3c4d-4a8e-9f21-6d2a7e5b9c10`, or leave it out",
+                )
+            };
+            let tenant_id = uuid(|b| &b.tenant_id, "azure.tenant_id", "a tenant id");
+            let client_id = uuid(|b| &b.client_id, "azure.client_id", "a client id");
             machines.azure = Some(Azure {
                 location,
                 vm_size,
                 subscription_id,
+                tenant_id,
+                client_id,
             });
         }
         Provider::Vsphere => {
@@ -273,6 +304,30 @@ pub(super) fn resolve(
                 "a VM template",
                 as_shown,
             );
+            // Every cluster has an API server address of its own: one for all is a mistake.
+            if let Some(given) = top
+                .vsphere
+                .and_then(|block| block.value.control_plane_endpoint.as_ref())
+            {
+                check.report(
+                    &format!("{}vsphere.control_plane_endpoint", top.prefix),
+                    line(given),
+                    "`control_plane_endpoint` is the address of one cluster's API server".to_string(),
+                    "set it under each cluster in `clusters:`, such as `vsphere: {control_plane_endpoint: 10.0.10.5}`",
+                );
+            }
+            let control_plane_endpoint = text(
+                check,
+                pick(
+                    levels,
+                    |b: &RawVsphere| &b.control_plane_endpoint,
+                    "vsphere.control_plane_endpoint",
+                ),
+                "",
+                |v| v.is_empty() || is_host(v),
+                "a host name or address",
+                "write the address of the cluster's API server, such as `10.0.10.5`, without a port",
+            );
             let cpus = number(
                 check,
                 pick(levels, |b: &RawVsphere| &b.cpus, "vsphere.cpus"),
@@ -298,6 +353,7 @@ pub(super) fn resolve(
                 datastore,
                 network,
                 template,
+                control_plane_endpoint,
                 cpus,
                 memory_mib,
                 disk_gib,
@@ -599,6 +655,39 @@ mod resolution_tests {
         assert_eq!(
             (settings.cpus, settings.memory_mib, settings.disk_gib),
             (2, 8192, 25)
+        );
+    }
+
+    #[test]
+    fn the_api_server_address_is_per_cluster_and_the_azure_identity_is_checked() {
+        let head = "name: acme\ngitops: flux\npolicy: kyverno\n";
+        let vsphere = clusters(&format!(
+            "{head}provider: vsphere\nclusters:\n  - name: one\n    environment: dev\n    vsphere: {{control_plane_endpoint: 10.0.10.5}}\n\
+             \x20 - name: two\n    environment: production\n"
+        ));
+        let endpoints: Vec<&str> = vsphere
+            .iter()
+            .map(|cluster| {
+                let settings = cluster.machines.vsphere.as_ref().expect("vsphere");
+                settings.control_plane_endpoint.as_str()
+            })
+            .collect();
+        assert_eq!(endpoints, ["10.0.10.5", ""]);
+        // One address for every cluster is refused once, where it is written.
+        let found = problems(&format!(
+            "{head}provider: vsphere\nvsphere:\n  control_plane_endpoint: 10.0.10.5\n"
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Some(6));
+        assert_eq!(found[0].1, "vsphere.control_plane_endpoint");
+        let found = problems(&format!(
+            "{head}provider: azure\nazure:\n  tenant_id: acme\n  client_id: 5e1f0c2a-7b3d-4c8e-9a6f-1d2b3c4e5f60\n"
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "azure.tenant_id");
+        assert!(
+            found[0].2.contains("`acme` is not a tenant id"),
+            "{found:?}"
         );
     }
 
