@@ -27,7 +27,7 @@ fn the_valid_fixture_passes() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 32 blueprints\n"
+        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 33 blueprints\n"
     );
 }
 

@@ -5,6 +5,7 @@ mod applications;
 mod architecture;
 mod bad_input;
 mod blueprints;
+mod cluster_api;
 mod config_values;
 mod content_check;
 mod embedded;
