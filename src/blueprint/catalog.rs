@@ -13,6 +13,7 @@ use super::Error;
 use super::helpers;
 use super::manifest::{Blueprint, FileSpec, RawManifest};
 use crate::diagnostic::Diagnostic;
+use crate::model::Level;
 use crate::files::{self, InputFile};
 use crate::yaml;
 
@@ -331,6 +332,14 @@ fn parse_blueprint(
             "put `when: {delivery: ...}` on the files produced with `each: applications`",
         );
     }
+    if let Some(level) = &raw.when.from_level {
+        report(
+            "when.from_level",
+            line(level),
+            "`from_level` is a condition on one file, not on a blueprint".to_string(),
+            "a blueprint is rendered from the lowest level of the steps that name it; put `when: {from_level: N}` on the files that belong to a higher level",
+        );
+    }
     if raw.files.value.is_empty() {
         report(
             "files",
@@ -361,6 +370,16 @@ fn parse_blueprint(
                 line(delivery),
                 "`delivery` is a condition on one application, and this file is not produced per application".to_string(),
                 "use it with `each: applications` or `each: environment-applications`",
+            );
+        }
+        if let Some(level) = &file.when.from_level
+            && Level::new(level.value).is_none()
+        {
+            report(
+                &format!("{key}.when.from_level"),
+                line(level),
+                format!("`{}` is not a level", level.value),
+                "levels are numbered 1 to 5",
             );
         }
         let source_line = line(&file.source);
@@ -495,6 +514,31 @@ mod tests {
             [
                 (Some("when.delivery"), Some(5)),
                 (Some("files[0].when.delivery"), Some(10))
+            ]
+        );
+    }
+
+    #[test]
+    fn from_level_is_a_level_on_a_file() {
+        let head = "name: demo\ndescription: d\nversion: 1.0.0\n";
+        let blueprint = parse(&format!(
+            "{head}files:\n  - {{source: note.txt, target: a.txt, when: {{from_level: 4}}}}\n"
+        ))
+        .expect("valid");
+        assert_eq!(blueprint.files[0].when.from_level, Level::new(4));
+        let problems = parse(&format!(
+            "{head}when:\n  from_level: 2\nfiles:\n  - source: note.txt\n    target: a.txt\n    when: {{from_level: 6}}\n"
+        ))
+        .expect_err("not on a blueprint, and 6 is no level");
+        let found: Vec<(Option<&str>, Option<usize>)> = problems
+            .iter()
+            .map(|problem| (problem.key.as_deref(), problem.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("when.from_level"), Some(5)),
+                (Some("files[0].when.from_level"), Some(9))
             ]
         );
     }

@@ -49,6 +49,8 @@ pub struct WhenEntry {
     pub provider: Vec<Provider>,
     /// On a file produced per application: the deliveries it is written for.
     pub delivery: Vec<Delivery>,
+    /// On a file: the lowest level it is written at (`null`: every level of its blueprint).
+    pub from_level: Option<Level>,
 }
 
 #[derive(Debug, Serialize)]
@@ -233,6 +235,7 @@ fn when_entry(when: &When) -> WhenEntry {
         policy: when.policy.clone(),
         provider: when.provider.clone(),
         delivery: when.delivery.clone(),
+        from_level: when.from_level,
     }
 }
 
@@ -249,6 +252,7 @@ fn conditions(when: &WhenEntry) -> Option<String> {
         part("policy", &when.policy),
         part("provider", &when.provider),
         part("delivery", &when.delivery),
+        when.from_level.map(|level| format!("from level {level}")),
     ]
     .into_iter()
     .flatten()

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::config::{Config, Delivery, GitOps, PolicyEngine, Provider};
+use crate::model::Level;
 
 /// A validated blueprint: its manifest and the bytes of its template files.
 #[derive(Debug, Clone)]
@@ -75,6 +76,10 @@ pub struct When {
     /// On a file produced per application only: the deliveries it is for,
     /// checked against each item's `app.delivery` ([`When::holds_for_item`]).
     pub delivery: Vec<Delivery>,
+    /// On a file only: the lowest level it is produced at. A document that records the
+    /// outcome of a level-4 step belongs to a level-4 repository, whatever the level of
+    /// the blueprint's first step.
+    pub from_level: Option<Level>,
 }
 
 impl When {
@@ -82,6 +87,11 @@ impl When {
         (self.gitops.is_empty() || self.gitops.contains(&config.gitops))
             && (self.policy.is_empty() || self.policy.contains(&config.policy))
             && (self.provider.is_empty() || self.provider.contains(&config.provider))
+    }
+
+    /// Whether a file with these conditions is produced at `level`.
+    pub fn holds_at(&self, level: Level) -> bool {
+        self.from_level.is_none_or(|from| level >= from)
     }
 
     /// The per-item conditions, on one item of `each` (its context).
@@ -118,6 +128,8 @@ pub(super) struct RawWhen {
     pub provider: Option<OneOrMany<Provider>>,
     #[serde(default)]
     pub delivery: Option<Spanned<OneOrMany<Delivery>>>,
+    #[serde(default)]
+    pub from_level: Option<Spanned<u8>>,
 }
 
 impl RawWhen {
@@ -130,6 +142,7 @@ impl RawWhen {
                 .delivery
                 .map(|delivery| delivery.value.into_vec())
                 .unwrap_or_default(),
+            from_level: self.from_level.and_then(|level| Level::new(level.value)),
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn render(
             .files
             .iter()
             .enumerate()
-            .filter(|(_, spec)| spec.when.holds(input.config))
+            .filter(|(_, spec)| spec.when.holds(input.config) && spec.when.holds_at(input.level))
         {
             let (template_name, target_name, origins) =
                 compile(&mut registry, blueprint, spec_index, spec)?;
@@ -439,6 +439,32 @@ mod tests {
             blueprints: blueprints.iter().map(ToString::to_string).collect(),
             roadmap: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_file_with_from_level_is_written_from_that_level_on() {
+        let catalog = Catalog::from_files(vec![
+            file(
+                "records/blueprint.yaml",
+                "name: records\ndescription: d\nversion: 1.0.0\nfiles:\n  - {source: a.md, target: a.md}\n  - {source: b.md, target: b.md, when: {from_level: 3}}\n",
+            ),
+            file("records/templates/a.md", "a\n"),
+            file("records/templates/b.md", "b\n"),
+        ])
+        .expect("valid manifest");
+        let config = config();
+        let paths_at = |number: u8| {
+            let mut input = input(&config, &["records"]);
+            input.level = Level::new(number).expect("a level");
+            render(&catalog, &input)
+                .expect("renders")
+                .keys()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths_at(2), ["a.md"]);
+        assert_eq!(paths_at(3), ["a.md", "b.md"]);
+        assert_eq!(paths_at(5), ["a.md", "b.md"]);
     }
 
     #[test]
