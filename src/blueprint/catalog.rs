@@ -13,8 +13,8 @@ use super::Error;
 use super::helpers;
 use super::manifest::{Blueprint, FileSpec, RawManifest};
 use crate::diagnostic::Diagnostic;
-use crate::model::Level;
 use crate::files::{self, InputFile};
+use crate::model::Level;
 use crate::yaml;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");

@@ -47,11 +47,10 @@ pub fn render(
         if !blueprint.when.holds(input.config) {
             continue;
         }
-        for (spec_index, spec) in blueprint
-            .files
-            .iter()
-            .enumerate()
-            .filter(|(_, spec)| spec.when.holds(input.config) && spec.when.holds_at(input.level))
+        for (spec_index, spec) in
+            blueprint.files.iter().enumerate().filter(|(_, spec)| {
+                spec.when.holds(input.config) && spec.when.holds_at(input.level)
+            })
         {
             let (template_name, target_name, origins) =
                 compile(&mut registry, blueprint, spec_index, spec)?;

@@ -131,6 +131,7 @@ pub fn run(args: &Args, printer: &Printer) -> Result<Exit, Error> {
                 pack.steps.len(),
                 catalog.names().count()
             ))?;
+            printer.data(&content::blueprint_coverage_table(&pack))?;
             Ok(Exit::Done)
         }
     }

@@ -14,6 +14,7 @@ mod source;
 mod step;
 
 pub use crate::diagnostic::Diagnostic;
+pub use coverage::{BlueprintCoverage, blueprint_coverage, blueprint_coverage_table};
 pub use error::Error;
 pub use loader::{Locations, load, load_located};
 pub use source::{Source, SourceFile};

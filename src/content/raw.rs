@@ -80,6 +80,8 @@ pub struct RawStep {
     pub needs: Vec<String>,
     #[serde(default)]
     pub blueprints: Vec<String>,
+    #[serde(default)]
+    pub no_blueprint: Option<RawText>,
     pub evidence: Vec<RawEvidence>,
 }
 

@@ -3,7 +3,7 @@
 
 use super::loader::{Checker, Origin, Skeleton, level_number, suggestion};
 use super::raw::RawStep;
-use crate::model::{DimensionIndex, Step, StepId};
+use crate::model::{DimensionIndex, EvidenceRule, Step, StepId};
 
 impl Checker<'_> {
     pub(super) fn step(
@@ -98,6 +98,31 @@ impl Checker<'_> {
             }
         }
 
+        let no_blueprint = raw
+            .no_blueprint
+            .as_ref()
+            .map(|reason| self.text(reason, &self.at_step(origin, "no_blueprint")));
+        let manual = evidence
+            .iter()
+            .all(|rule| matches!(rule, EvidenceRule::Manual(_)));
+        if no_blueprint.is_some() && !raw.blueprints.is_empty() {
+            self.report_step(
+                origin,
+                "no_blueprint",
+                "the step names blueprints and says why it has none".to_string(),
+                "keep `blueprints` or `no_blueprint`, not both".to_string(),
+            );
+        } else if no_blueprint.is_some() && manual && !evidence.is_empty() {
+            self.report_step(
+                origin,
+                "no_blueprint",
+                "the step's evidence is `manual`: there is no file a blueprint could write"
+                    .to_string(),
+                "remove `no_blueprint`; the `manual` reason already says what a person checks"
+                    .to_string(),
+            );
+        }
+
         if self.diagnostics.len() > before {
             return None;
         }
@@ -111,6 +136,7 @@ impl Checker<'_> {
             done_when,
             needs: raw.needs.iter().cloned().map(StepId::new).collect(),
             blueprints: raw.blueprints.clone(),
+            no_blueprint,
             evidence,
         })
     }

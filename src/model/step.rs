@@ -35,7 +35,19 @@ pub struct Step {
     pub done_when: Vec<Text>,
     pub needs: Vec<StepId>,
     pub blueprints: Vec<String>,
+    /// Why no blueprint can write the files that show the step (a step with
+    /// repository evidence names a blueprint or says this).
+    pub no_blueprint: Option<Text>,
     pub evidence: Vec<EvidenceRule>,
+}
+
+impl Step {
+    /// Whether only a person can check the step: every rule is `manual`.
+    pub fn is_manual(&self) -> bool {
+        self.evidence
+            .iter()
+            .all(|rule| matches!(rule, EvidenceRule::Manual(_)))
+    }
 }
 
 /// What in a repository shows that a step is done. A step's rules must all hold.

@@ -173,6 +173,7 @@ mod tests {
             done_when: vec![text("done")],
             needs: needs.iter().map(|need| StepId::new(*need)).collect(),
             blueprints: Vec::new(),
+            no_blueprint: None,
             evidence: Vec::new(),
         }
     }

@@ -27,7 +27,15 @@ fn the_valid_fixture_passes() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 33 blueprints\n"
+        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 33 blueprints\n\
+         steps with and without a blueprint, by dimension:\n\
+         \x20 dimension   steps  blueprint  without  manual  no file  unexplained\n\
+         \x20 process         5          0        5       1        1            3\n\
+         \x20 technology      6          0        6       0        0            6\n\
+         \x20 all            11          0       11       1        1            9\n\
+         \x20 (without = manual + no file + unexplained. manual: only a person can check the step;\n\
+         \x20  no file: the step says why no blueprint can write what shows it; unexplained:\n\
+         \x20  repository evidence, and neither a blueprint nor a reason)\n"
     );
 }
 
@@ -61,6 +69,7 @@ broken! {
     yaml_syntax_error => "yaml-syntax",
     pack_level_out_of_range => "pack-level-out-of-range",
     unknown_blueprint => "unknown-blueprint",
+    no_blueprint_beside_blueprints_or_manual_evidence => "no-blueprint-misplaced",
 }
 
 #[test]
