@@ -265,7 +265,7 @@ class Matrix:
                     ]
                 if lines[h]:
                     where.setdefault(h, []).append(f"{repo.name}: {rel}")
-        hint = "set `github.repo` in levelup.yaml, then run `levelup apply`"
+        hint = "set the keys of levelup.yaml each placeholder names (LEVELUP-PLACEHOLDER-set-<section>-<key>-in-levelup-yaml; github.repo for the repository URL), then run `levelup apply`"
         if self.args.allow_placeholders and where:
             repos = sorted({entry.split(": ", 1)[0] for entries in where.values() for entry in entries})
             print(

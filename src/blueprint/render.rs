@@ -252,10 +252,12 @@ fn context(catalog: &Catalog, input: &Input<'_>) -> serde_json::Map<String, Valu
             "repo": config.repo.clone().unwrap_or_default(),
             "repo_url": config.repo_url().unwrap_or_else(|| super::placeholder::REPO_URL.to_string()),
             "repo_placeholder": config.repo.is_none(),
+            "docs_url": config.docs_url().unwrap_or_else(|| super::placeholder::DOCS_URL.to_string()),
             "management_cluster": config.management_cluster,
             "owners": config.owners,
             "certificates": config.certificates,
             "secret_store": config.secret_store,
+            "backups": config.backups,
             "ci": config.ci,
             // Environments are listed in promotion order: the last is production, which a
             // release reaches after all the others.

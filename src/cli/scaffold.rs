@@ -108,23 +108,42 @@ fn is_owner_and_name(repo: &str) -> bool {
 }
 
 /// A repository whose files hold placeholders cannot work yet: say which, and how to fix it.
-fn warn_placeholders(printer: &Printer, placeholders: &[RepoPath]) {
-    if placeholders.is_empty() {
-        return;
-    }
-    let paths: Vec<String> = placeholders
-        .iter()
-        .map(|path| format!("`{path}`"))
-        .collect();
-    printer.warning(&format!(
-        "`github.repo` is not set in levelup.yaml: {} a placeholder for the repository's URL: {}",
-        match placeholders.len() {
+fn warn_placeholders(
+    printer: &Printer,
+    placeholders: &std::collections::BTreeMap<String, Vec<RepoPath>>,
+) {
+    for (key, files) in placeholders {
+        let paths: Vec<String> = files.iter().map(|path| format!("`{path}`")).collect();
+        let hold = match files.len() {
             1 => "1 file holds".to_string(),
             n => format!("{n} files hold"),
-        },
-        paths.join(", ")
-    ));
-    printer.hint("add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`");
+        };
+        let paths = paths.join(", ");
+        match key.as_str() {
+            "github.repo" => {
+                printer.warning(&format!(
+                    "`github.repo` is not set in levelup.yaml: {hold} a placeholder for the repository's URL: {paths}"
+                ));
+                printer.hint(
+                    "add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`",
+                );
+            }
+            "" => {
+                printer.warning(&format!(
+                    "{hold} a placeholder (LEVELUP-PLACEHOLDER) for a value levelup.yaml does not give: {paths}"
+                ));
+                printer.hint("replace it in the file, or set the value in levelup.yaml and run `levelup apply`");
+            }
+            key => {
+                printer.warning(&format!(
+                    "`{key}` is not set in levelup.yaml: {hold} a placeholder for it: {paths}"
+                ));
+                printer.hint(&format!(
+                    "set `{key}` in levelup.yaml (its comment there says what it is), then run `levelup apply`"
+                ));
+            }
+        }
+    }
 }
 
 pub fn apply(

@@ -75,6 +75,7 @@ secret_store:
   provider: vault
   url: {vault_url}
 
+{backups}
 # GitHub features the generated workflows use. A private repository needs GitHub
 # Advanced Security for code scanning and GitHub Enterprise Cloud for artifact
 # attestations: without them, turn the feature off here. Findings then fail the job
@@ -120,6 +121,7 @@ applications:
         acme_server = super::services::DEFAULT_ACME_SERVER,
         vault_url = super::services::DEFAULT_VAULT_URL,
         machines = machines(provider),
+        backups = backups(name, provider),
         cluster_machines = cluster_machines(provider),
     )
 }
@@ -169,6 +171,35 @@ vsphere:
             network = scalar(DEFAULT_VSPHERE_NETWORK),
         ),
     }
+}
+
+/// Where Velero keeps the backups, for the provider: what it needs besides the bucket.
+fn backups(name: &str, provider: Provider) -> String {
+    let head = format!(
+        "# Where Velero keeps each cluster's backups (from level 2): object storage outside
+# every cluster, one prefix per cluster. The credentials are in the secret store
+# (key velero/<cluster>), never here. Bucket names are global: change it if it is taken.
+backups:
+  bucket: {name}-velero-backups
+"
+    );
+    let tail = match provider {
+        Provider::Aws => "",
+        Provider::Azure => {
+            "  # The storage account that holds the container, and its resource group:
+  # until both are set, infrastructure/backups/ carries a placeholder.
+  # resource_group: platform-backups
+  # storage_account: acmebackups
+"
+        }
+        Provider::Docker | Provider::Vsphere => {
+            "  # The S3-compatible store (MinIO, Ceph RGW, a storage array's S3 endpoint):
+  # until it is set, infrastructure/backups/ carries a placeholder.
+  # s3_url: https://minio.acme.io
+"
+        }
+    };
+    format!("{head}{tail}")
 }
 
 /// The example cluster's own machine settings, as comment lines.

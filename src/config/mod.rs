@@ -24,7 +24,7 @@ pub use default_file::{default_file, example_application};
 pub use error_rate::{default_canary_error_rate, default_error_rate};
 pub use machines::{Aws, Azure, Machines, Vsphere};
 pub use schema::SCHEMA;
-pub use services::{Certificates, Ci, SecretStore, SecretStoreProvider};
+pub use services::{Backups, Certificates, Ci, SecretStore, SecretStoreProvider};
 
 use crate::diagnostic::{Diagnostic, problem_count};
 use crate::yaml;
@@ -53,6 +53,7 @@ pub struct Config {
     pub owners: Vec<String>,
     pub certificates: Certificates,
     pub secret_store: SecretStore,
+    pub backups: Backups,
     /// The GitHub features the generated workflows may use.
     pub ci: Ci,
 }
@@ -63,6 +64,14 @@ impl Config {
         self.repo
             .as_ref()
             .map(|repo| format!("https://github.com/{repo}.git"))
+    }
+
+    /// Where GitHub shows the repository's `docs/` on its default branch, when `github.repo`
+    /// is set: what an alert's `runbook_url` links into.
+    pub fn docs_url(&self) -> Option<String> {
+        self.repo
+            .as_ref()
+            .map(|repo| format!("https://github.com/{repo}/blob/HEAD/docs"))
     }
 }
 
@@ -156,6 +165,8 @@ struct RawConfig {
     certificates: Option<Spanned<services::RawCertificates>>,
     #[serde(default)]
     secret_store: Option<Spanned<services::RawSecretStore>>,
+    #[serde(default)]
+    backups: Option<Spanned<services::RawBackups>>,
     #[serde(default)]
     ci: Ci,
     #[serde(default)]
@@ -551,6 +562,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
     let owners = services::owners(&mut check, &raw.owners);
     let certificates = services::certificates(&mut check, raw.certificates.as_ref());
     let secret_store = services::secret_store(&mut check, raw.secret_store.as_ref());
+    let backups = services::backups(
+        &mut check,
+        raw.backups.as_ref(),
+        &raw.name.value,
+        raw.provider,
+    );
 
     if !check.diagnostics.is_empty() {
         return Err(Error::Invalid(check.diagnostics));
@@ -571,6 +588,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         owners,
         certificates,
         secret_store,
+        backups,
         ci: raw.ci,
     })
 }

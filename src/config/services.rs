@@ -1,6 +1,6 @@
 //! Platform services the catalog configures from `levelup.yaml`: the ACME account
-//! of cert-manager's ClusterIssuer, the store External Secrets reads from, and the
-//! owners written to CODEOWNERS. Each has a default that renders and validates.
+//! of cert-manager's ClusterIssuer, the store External Secrets reads from, where Velero
+//! keeps the backups, and the owners written to CODEOWNERS. Each has a default that renders and validates.
 
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -12,6 +12,32 @@ use super::{Checker, line};
 pub const DEFAULT_ACME_SERVER: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// A Vault inside the cluster, as its Helm chart installs it (namespace `vault`).
 pub const DEFAULT_VAULT_URL: &str = "https://vault.vault.svc.cluster.local:8200";
+
+/// Where Velero keeps each cluster's backups: object storage outside the clusters, one
+/// prefix per cluster. What no default can know (the endpoint of an S3-compatible store,
+/// Azure's storage account) is empty until set, and the files hold a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backups {
+    /// The S3 bucket or Azure blob container; default `<name>-velero-backups`.
+    pub bucket: String,
+    /// The endpoint of an S3-compatible store (providers docker and vsphere), or empty.
+    pub s3_url: String,
+    /// Azure: the resource group of the storage account, or empty.
+    pub resource_group: String,
+    /// Azure: the storage account that holds the container, or empty.
+    pub storage_account: String,
+}
+
+impl Backups {
+    pub fn default_for(name: &str) -> Backups {
+        Backups {
+            bucket: format!("{name}-velero-backups"),
+            s3_url: String::new(),
+            resource_group: String::new(),
+            storage_account: String::new(),
+        }
+    }
+}
 
 /// The ACME account cert-manager's ClusterIssuer registers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +138,19 @@ pub(super) struct RawCertificates {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawBackups {
+    #[serde(default)]
+    bucket: Option<Spanned<String>>,
+    #[serde(default)]
+    s3_url: Option<Spanned<String>>,
+    #[serde(default)]
+    resource_group: Option<Spanned<String>>,
+    #[serde(default)]
+    storage_account: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawSecretStore {
     provider: SecretStoreProvider,
     #[serde(default)]
@@ -151,6 +190,107 @@ pub(super) fn certificates(
         certificates.acme_server = server.value.clone();
     }
     certificates
+}
+
+pub(super) fn backups(
+    check: &mut Checker<'_>,
+    raw: Option<&Spanned<RawBackups>>,
+    name: &str,
+    provider: super::Provider,
+) -> Backups {
+    let mut backups = Backups::default_for(name);
+    let Some(raw) = raw else {
+        return backups;
+    };
+    let azure = provider == super::Provider::Azure;
+    if let Some(bucket) = &raw.value.bucket {
+        // S3's rules for a bucket name, which also make a valid Azure container name
+        // when there is no dot.
+        let value = &bucket.value;
+        let shaped = (3..=63).contains(&value.len())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && value.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && !(azure && value.contains('.'));
+        if !shaped {
+            check.report(
+                "backups.bucket",
+                line(bucket),
+                format!("`{value}` is not a bucket name"),
+                if azure {
+                    "3 to 63 lowercase letters, digits and `-`, such as `velero-backups`"
+                } else {
+                    "3 to 63 lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, such as `acme-velero-backups`"
+                },
+            );
+        }
+        backups.bucket = value.clone();
+    }
+    if let Some(url) = &raw.value.s3_url {
+        if azure {
+            check.report(
+                "backups.s3_url",
+                line(url),
+                "the azure provider keeps backups in Blob Storage, not at an S3 endpoint"
+                    .to_string(),
+                "set `resource_group` and `storage_account` instead, and remove `s3_url`",
+            );
+        } else if !is_http_url(&url.value) {
+            check.report(
+                "backups.s3_url",
+                line(url),
+                format!("`{}` is not a URL", url.value),
+                "write the S3-compatible endpoint, such as `https://minio.acme.io`",
+            );
+        }
+        backups.s3_url = url.value.clone();
+    }
+    for (key, field, target) in [
+        (
+            "resource_group",
+            &raw.value.resource_group,
+            &mut backups.resource_group,
+        ),
+        (
+            "storage_account",
+            &raw.value.storage_account,
+            &mut backups.storage_account,
+        ),
+    ] {
+        let Some(value) = field else { continue };
+        if !azure {
+            check.report(
+                &format!("backups.{key}"),
+                line(value),
+                format!("`{key}` is for the azure provider's Blob Storage"),
+                "remove it; other providers keep backups in an S3 bucket (`bucket`, and `s3_url` for docker and vsphere)",
+            );
+        } else if key == "storage_account"
+            && !((3..=24).contains(&value.value.len())
+                && value
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        {
+            check.report(
+                "backups.storage_account",
+                line(value),
+                format!("`{}` is not a storage account name", value.value),
+                "3 to 24 lowercase letters and digits, such as `acmebackups`",
+            );
+        } else if value.value.is_empty() || value.value.len() > 90 {
+            check.report(
+                &format!("backups.{key}"),
+                line(value),
+                format!("`{}` is not a resource group name", value.value),
+                "1 to 90 letters, digits, `-`, `_`, `.` and `()`, such as `platform-backups`",
+            );
+        }
+        *target = value.value.clone();
+    }
+    backups
 }
 
 pub(super) fn secret_store(

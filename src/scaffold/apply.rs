@@ -34,7 +34,8 @@ pub struct ApplyOutcome {
     pub forced_uncommitted: Vec<String>,
     /// The files that hold a placeholder once the change set is written (see
     /// [`crate::blueprint::placeholder`]), changed or not.
-    pub placeholders: Vec<RepoPath>,
+    /// By the key of levelup.yaml each asks for.
+    pub placeholders: std::collections::BTreeMap<String, Vec<RepoPath>>,
 }
 
 impl ApplyOutcome {

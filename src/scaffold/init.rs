@@ -39,7 +39,8 @@ pub struct InitOutcome {
     pub files: usize,
     /// The files written with a placeholder for a value `levelup.yaml` does not
     /// give yet (the repository URL, while `github.repo` is empty).
-    pub placeholders: Vec<RepoPath>,
+    /// By the key of levelup.yaml each asks for.
+    pub placeholders: std::collections::BTreeMap<String, Vec<RepoPath>>,
 }
 
 /// Creates the platform repository `request` describes, or leaves the folder as

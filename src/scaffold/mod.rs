@@ -86,20 +86,19 @@ pub fn render_level(
     Ok(blueprint::render(catalog, &input)?)
 }
 
-/// The files of a change set that will hold a placeholder
-/// ([`blueprint::placeholder`]) once it is written, in path order.
-pub fn placeholders(changes: &ChangeSet) -> Vec<RepoPath> {
-    changes
-        .changes
-        .iter()
-        .filter(|change| {
-            change
-                .after
-                .as_ref()
-                .is_some_and(|after| blueprint::placeholder::holds_marker(&after.bytes))
-        })
-        .map(|change| change.path.clone())
-        .collect()
+/// The files of a change set that will hold a placeholder ([`blueprint::placeholder`])
+/// once it is written, by the key of `levelup.yaml` the placeholder asks for (empty: none
+/// named), each in path order.
+pub fn placeholders(changes: &ChangeSet) -> std::collections::BTreeMap<String, Vec<RepoPath>> {
+    let mut found: std::collections::BTreeMap<String, Vec<RepoPath>> =
+        std::collections::BTreeMap::new();
+    for change in &changes.changes {
+        let Some(after) = &change.after else { continue };
+        for key in blueprint::placeholder::keys(&after.bytes) {
+            found.entry(key).or_default().push(change.path.clone());
+        }
+    }
+    found
 }
 
 /// The level the repository in `tree` is scaffolded up to, from its lock (0 without
