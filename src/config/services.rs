@@ -597,3 +597,79 @@ mod tests {
         assert_eq!(found[0].1, "ci.attestations");
     }
 }
+
+#[cfg(test)]
+mod backups_tests {
+    use std::path::Path;
+
+    use super::super::parse;
+
+    fn parse_with(provider: &str, backups: &str) -> Result<super::Backups, Vec<(String, String)>> {
+        let text =
+            format!("name: acme\ngitops: flux\npolicy: kyverno\nprovider: {provider}\n{backups}");
+        parse(Path::new("levelup.yaml"), &text)
+            .map(|config| config.backups)
+            .map_err(|_| {
+                crate::config::problem_tuples(&text)
+                    .into_iter()
+                    .map(|(_, key, message, _)| (key, message))
+                    .collect()
+            })
+    }
+
+    #[test]
+    fn the_bucket_defaults_to_the_platform_and_each_provider_takes_its_own_keys() {
+        let backups = parse_with("aws", "").expect("no backups section");
+        assert_eq!(backups.bucket, "acme-velero-backups");
+        assert_eq!(backups.s3_url, "");
+        let backups = parse_with(
+            "docker",
+            "backups:\n  bucket: lab.backups\n  s3_url: https://minio.acme.io\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            (backups.bucket.as_str(), backups.s3_url.as_str()),
+            ("lab.backups", "https://minio.acme.io")
+        );
+        let backups = parse_with(
+            "azure",
+            "backups:\n  resource_group: platform-backups\n  storage_account: acmebackups\n",
+        )
+        .expect("valid");
+        assert_eq!(backups.storage_account, "acmebackups");
+        assert_eq!(backups.resource_group, "platform-backups");
+    }
+
+    #[test]
+    fn a_key_of_another_provider_or_a_bad_name_is_refused_by_key() {
+        let keys = |provider: &str, backups: &str| -> Vec<String> {
+            parse_with(provider, backups)
+                .expect_err("refused")
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect()
+        };
+        assert_eq!(
+            keys(
+                "aws",
+                "backups:\n  bucket: Acme_Backups\n  storage_account: acme\n"
+            ),
+            ["backups.bucket", "backups.storage_account"]
+        );
+        assert_eq!(
+            keys(
+                "azure",
+                "backups:\n  bucket: acme.backups\n  s3_url: https://minio.acme.io\n  storage_account: Acme-Backups\n"
+            ),
+            [
+                "backups.bucket",
+                "backups.s3_url",
+                "backups.storage_account"
+            ]
+        );
+        assert_eq!(
+            keys("vsphere", "backups:\n  s3_url: minio\n"),
+            ["backups.s3_url"]
+        );
+    }
+}

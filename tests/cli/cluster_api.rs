@@ -13,12 +13,7 @@ use crate::support;
 
 const PROVIDERS: [&str; 4] = ["docker", "aws", "azure", "vsphere"];
 
-fn documents(path: &Path) -> Vec<Json> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    levelup::yaml::parse_documents(&text)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
+use support::yaml_documents as documents;
 
 fn text<'a>(value: &'a Json, pointer: &str) -> &'a str {
     value

@@ -191,7 +191,18 @@ fn init_with_repo_writes_github_repo_and_the_engines_sync_from_it() {
         Test::new()
             .current_dir(root)
             .home(&home)
-            .args(["init", dir, "--level", "2", "--gitops", "flux"])
+            // aws: where a docker platform keeps its backups (`backups.s3_url`) has a
+            // placeholder of its own.
+            .args([
+                "init",
+                dir,
+                "--level",
+                "2",
+                "--gitops",
+                "flux",
+                "--provider",
+                "aws",
+            ])
             .args(extra)
             .run()
             .0

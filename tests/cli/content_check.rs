@@ -27,7 +27,7 @@ fn the_valid_fixture_passes() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 33 blueprints\n\
+        "content pack is valid: Test Maturity Model 1, 5 levels, 2 dimensions, 4 topics, 11 steps, 34 blueprints\n\
          steps with and without a blueprint, by dimension:\n\
          \x20 dimension   steps  blueprint  without  manual  no file  unexplained\n\
          \x20 process         5          0        5       1        1            3\n\

@@ -3,6 +3,7 @@
 mod alerts;
 mod applications;
 mod architecture;
+mod backups;
 mod bad_input;
 mod blueprints;
 mod cluster_api;

@@ -190,7 +190,7 @@ created       scripts/promote (mode 100755)\n\
 created       scripts/publish-promotion (mode 100755)\n\
 created       scripts/test-policies (mode 100755)\n\
 created       scripts/verify-release (mode 100755)\n\
-level 3: 72 created, 22 updated, 102 unchanged\n";
+level 3: 72 created, 22 updated, 121 unchanged\n";
 
 /// What `apply --to 3` says on a repository at level 1: level 2's changes, and those
 /// of level 3 for each file level 2 did not touch (a file level 2 creates is created).
@@ -239,21 +239,37 @@ created       apps/overlays/staging/shop/prometheusrule.yaml\n\
 created       apps/overlays/staging/shop/resourcequota.yaml\n\
 created       apps/overlays/staging/shop/servicemonitor.yaml\n\
 created       clusters/dev/apps.yaml\n\
+created       clusters/dev/backups.yaml\n\
 created       clusters/dev/flux-instance.yaml\n\
 created       clusters/dev/infrastructure.yaml\n\
 created       clusters/dev/kustomization.yaml\n\
 created       clusters/dev/policies.yaml\n\
 created       clusters/production/apps.yaml\n\
+created       clusters/production/backups.yaml\n\
 created       clusters/production/flux-instance.yaml\n\
 created       clusters/production/infrastructure.yaml\n\
 created       clusters/production/kustomization.yaml\n\
 created       clusters/production/policies.yaml\n\
 created       clusters/staging/apps.yaml\n\
+created       clusters/staging/backups.yaml\n\
 created       clusters/staging/flux-instance.yaml\n\
 created       clusters/staging/infrastructure.yaml\n\
 created       clusters/staging/kustomization.yaml\n\
 created       clusters/staging/policies.yaml\n\
 updated       docs/roadmap.md\n\
+created       docs/runbooks/restore.md\n\
+created       infrastructure/backups/dev/alerts.yaml\n\
+created       infrastructure/backups/dev/kustomization.yaml\n\
+created       infrastructure/backups/dev/schedule.yaml\n\
+created       infrastructure/backups/dev/storage-location.yaml\n\
+created       infrastructure/backups/production/alerts.yaml\n\
+created       infrastructure/backups/production/kustomization.yaml\n\
+created       infrastructure/backups/production/schedule.yaml\n\
+created       infrastructure/backups/production/storage-location.yaml\n\
+created       infrastructure/backups/staging/alerts.yaml\n\
+created       infrastructure/backups/staging/kustomization.yaml\n\
+created       infrastructure/backups/staging/schedule.yaml\n\
+created       infrastructure/backups/staging/storage-location.yaml\n\
 created       infrastructure/configs/cluster-issuers.yaml\n\
 created       infrastructure/configs/cluster-secret-store.yaml\n\
 created       infrastructure/configs/kustomization.yaml\n\
@@ -276,6 +292,9 @@ created       infrastructure/controllers/kyverno/values.yaml\n\
 created       infrastructure/controllers/loki/kustomization.yaml\n\
 created       infrastructure/controllers/loki/release.yaml\n\
 created       infrastructure/controllers/loki/values.yaml\n\
+created       infrastructure/controllers/velero/kustomization.yaml\n\
+created       infrastructure/controllers/velero/release.yaml\n\
+created       infrastructure/controllers/velero/values.yaml\n\
 created       policies/kyverno/README.md\n\
 created       policies/kyverno/base/kustomization.yaml\n\
 created       policies/kyverno/base/pod-security-baseline/disallow-capabilities.yaml\n\
@@ -318,7 +337,7 @@ created       scripts/scan-config (mode 100755)\n\
 created       scripts/scan-images (mode 100755)\n";
 
 /// What apply says while the default platform's files wait for `github.repo`.
-const PLACEHOLDER_WARNING: &str = "warning: `github.repo` is not set in levelup.yaml: 4 files hold a placeholder for the repository's URL: `README.md`, `clusters/dev/flux-instance.yaml`, `clusters/production/flux-instance.yaml`, `clusters/staging/flux-instance.yaml`\nhint: add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`\n";
+const PLACEHOLDER_WARNING: &str = "warning: `backups.s3_url` is not set in levelup.yaml: 3 files hold a placeholder for it: `infrastructure/backups/dev/storage-location.yaml`, `infrastructure/backups/production/storage-location.yaml`, `infrastructure/backups/staging/storage-location.yaml`\nhint: set `backups.s3_url` in levelup.yaml (its comment there says what it is), then run `levelup apply`\nwarning: `github.repo` is not set in levelup.yaml: 7 files hold a placeholder for the repository's URL: `README.md`, `clusters/dev/flux-instance.yaml`, `clusters/production/flux-instance.yaml`, `clusters/staging/flux-instance.yaml`, `infrastructure/backups/dev/alerts.yaml`, `infrastructure/backups/production/alerts.yaml`, `infrastructure/backups/staging/alerts.yaml`\nhint: add `github: {repo: OWNER/NAME}` to levelup.yaml, then run `levelup apply`\n";
 
 #[test]
 fn init_creates_a_committed_repository() {
@@ -434,7 +453,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     );
     assert!(
         out.ends_with(&format!(
-            "{LEVEL_2_CHANGES}level 2: 98 created, 10 updated, 16 unchanged\n"
+            "{LEVEL_2_CHANGES}level 2: 117 created, 10 updated, 16 unchanged\n"
         )),
         "{out}"
     );
@@ -450,7 +469,7 @@ fn apply_then_reapply_is_a_no_op() {
     assert_eq!(
         stdout(&output),
         format!(
-            "{}level 3: 170 created, 11 updated, 15 unchanged\n",
+            "{}level 3: 189 created, 11 updated, 15 unchanged\n",
             level_3_changes()
         )
     );
@@ -1101,7 +1120,7 @@ fn quiet_silences_status_but_not_data_or_errors() {
     both(
         &["apply", "--to", "2"],
         0,
-        &format!("{LEVEL_2_CHANGES}level 2: 98 created, 10 updated, 16 unchanged\n"),
+        &format!("{LEVEL_2_CHANGES}level 2: 117 created, 10 updated, 16 unchanged\n"),
         PLACEHOLDER_WARNING,
     );
     // A warning (the level-2 files are still uncommitted).

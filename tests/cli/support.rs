@@ -330,3 +330,11 @@ impl PackWithBlueprint {
         ]
     }
 }
+
+/// The YAML documents of a generated file, as JSON.
+pub fn yaml_documents(path: &Path) -> Vec<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    levelup::yaml::parse_documents(&text)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}

@@ -1007,17 +1007,20 @@ fn adding_a_cluster_adds_one_entry_point_and_copies_nothing() {
             .collect();
         assert!(!added.is_empty(), "{gitops}: nothing added");
         assert!(
-            added.iter().all(|path| path.starts_with(entry)),
+            added.iter().all(|path| path.starts_with(entry)
+                || path.starts_with("infrastructure/backups/prod-ap/")),
             "{gitops}: added {added:?}"
         );
-        // Beyond the entry: levelup.yaml, the README's list of clusters and, for Argo CD, the
+        // Beyond the entry (and the new cluster's own backup location): levelup.yaml, the
+        // README's and the restore runbook's lists of clusters and, for Argo CD, the
         // production project and the platform project, which name their clusters.
         let allowed: &[&str] = if gitops == "flux" {
-            &["README.md", "levelup.yaml"]
+            &["README.md", "levelup.yaml", "docs/runbooks/restore.md"]
         } else {
             &[
                 "README.md",
                 "levelup.yaml",
+                "docs/runbooks/restore.md",
                 "argocd/projects/production.yaml",
                 "argocd/projects/platform.yaml",
             ]
