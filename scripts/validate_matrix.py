@@ -48,6 +48,8 @@ from pathlib import Path
 
 import yaml
 
+import check_markdown  # beside this script
+
 HERE = Path(__file__).resolve().parent
 SKIP_DIRS = {".git", ".levelup", "node_modules"}
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -293,6 +295,49 @@ class Matrix:
         if not checks:
             checks = [Check(f"no placeholder ({self.args.placeholder_marker}) left", True, "")]
         self.run.phase(f"placeholders ({len(where)} distinct files hold one)", checks, started)
+
+    # -- markdown: each distinct document linted once; links per repository (they depend on its tree)
+    def markdown(self) -> None:
+        started = time.monotonic()
+        where: dict[str, list[str]] = {}
+        first: dict[str, Path] = {}
+        for repo in self.repos:
+            for f in repo.files:
+                if f.suffix != ".md":
+                    continue
+                h = file_hash(f)
+                first.setdefault(h, f)
+                where.setdefault(h, []).append(f"{repo.name}: {repo.rel(f)}")
+        # One pymarkdown process per batch; its findings start with the path they are in.
+        paths = list(first.values())
+        batches = [paths[i:i + YAMLLINT_BATCH] for i in range(0, len(paths), YAMLLINT_BATCH)]
+        known = {str(p) for p in paths}
+        found: dict[str, list[str]] = {}
+        unplaced: list[str] = []
+        for ok, output in self.parallel([lambda b=b: check_markdown.lint(b) for b in batches]):
+            for line in output.splitlines():
+                path = line.split(":", 1)[0]
+                if path in known:
+                    found.setdefault(path, []).append(line)
+                elif not ok:
+                    unplaced.append(line)
+        checks = []
+        for h, path in first.items():
+            lines = found.get(str(path), [])
+            checks.append(Check(f"markdown lint {where[h][0].split(': ', 1)[1]} ({len(where[h])} copies)", not lines, "\n".join(lines), where[h]))
+        if unplaced:  # a message pymarkdown did not tie to a file: never lose it
+            checks.append(Check("markdown lint", False, "\n".join(unplaced)))
+        # A document's links are judged in its own repository's tree; the same document with
+        # the same verdict in several repositories is one check naming them all.
+        verdicts: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+        for repo in self.repos:
+            for f in repo.files:
+                if f.suffix == ".md":
+                    problems = tuple(check_markdown.broken_links(repo.path, f))
+                    verdicts.setdefault((repo.rel(f), file_hash(f), problems), []).append(f"{repo.name}: {repo.rel(f)}")
+        for (rel, _, problems), affects in verdicts.items():
+            checks.append(Check(f"markdown links of {rel} ({len(affects)} copies)", not problems, "\n".join(problems), affects))
+        self.run.phase(f"markdown ({len(first)} distinct documents, links of {len(self.repos)} repositories)", checks, started)
 
     # -- yamllint
     def yamllint(self) -> None:
@@ -540,6 +585,7 @@ def main(argv: list[str]) -> int:
         matrix.run.phases.append(("read and hash", time.monotonic() - started, 0))
         matrix.placeholders()
         matrix.yamllint()
+        matrix.markdown()
         matrix.manifests(f"manifests ({len(repos)} repositories)", [r.path for r in repos], {r.name: [r] for r in repos})
         matrix.kustomize()
         matrix.helm()

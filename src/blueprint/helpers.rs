@@ -8,14 +8,45 @@ use handlebars::{
 use crate::yaml;
 
 /// A registry in strict mode (a missing value is an error) that escapes nothing,
-/// with the `yaml` and `indent` helpers.
+/// with the `yaml`, `md` and `indent` helpers.
 pub fn registry() -> Handlebars<'static> {
     let mut handlebars = Handlebars::new();
     handlebars.set_strict_mode(true);
     handlebars.register_escape_fn(handlebars::no_escape);
     handlebars.register_helper("yaml", Box::new(yaml_helper));
     handlebars.register_helper("indent", Box::new(IndentHelper));
+    handlebars.register_helper("md", Box::new(md_helper));
     handlebars
+}
+
+/// `{{md text}}`: plain text as Markdown shows it, `<` included: `policies/<engine>/` is
+/// a path to read, which a renderer would otherwise take for an HTML tag and drop.
+fn md_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = helper
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("md", 0))?;
+    if param.is_value_missing() {
+        let name = param.relative_path().cloned().unwrap_or_default();
+        return Err(RenderErrorReason::MissingVariable(Some(name)).into());
+    }
+    let text = match param.value() {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    out.write(&markdown_text(&text))?;
+    Ok(())
+}
+
+/// Escapes what Markdown would read as markup in plain text: `<` (an HTML tag) and a
+/// backslash (itself an escape).
+pub fn markdown_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('<', "\\<")
 }
 
 /// `{{yaml value}}`: the value as a YAML scalar that reads back unchanged.
@@ -268,5 +299,16 @@ spec:
     fn an_unescaped_github_expression_is_an_error_not_an_empty_string() {
         let error = render("tag: ${{ github.sha }}", serde_json::json!({})).unwrap_err();
         assert!(error.contains("github.sha"), "{error}");
+    }
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    #[test]
+    fn a_path_with_angle_brackets_stays_text() {
+        assert_eq!(
+            super::markdown_text(r"policies/<engine>/ and C:\dir"),
+            r"policies/\<engine>/ and C:\\dir"
+        );
     }
 }
