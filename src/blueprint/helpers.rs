@@ -28,19 +28,27 @@ fn md_helper(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = helper
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("md", 0))?;
-    if param.is_value_missing() {
-        let name = param.relative_path().cloned().unwrap_or_default();
-        return Err(RenderErrorReason::MissingVariable(Some(name)).into());
-    }
-    let text = match param.value() {
+    let text = match first_param(helper, "md")? {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
     };
     out.write(&markdown_text(&text))?;
     Ok(())
+}
+
+/// The value of a helper's one parameter; strict mode's error when it names nothing.
+fn first_param<'a>(
+    helper: &'a Helper<'_>,
+    name: &'static str,
+) -> Result<&'a serde_json::Value, RenderErrorReason> {
+    let param = helper
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+    if param.is_value_missing() {
+        let path = param.relative_path().cloned().unwrap_or_default();
+        return Err(RenderErrorReason::MissingVariable(Some(path)));
+    }
+    Ok(param.value())
 }
 
 /// Escapes what Markdown would read as markup in plain text: `<` (an HTML tag) and a
@@ -57,14 +65,7 @@ fn yaml_helper(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = helper
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
-    if param.is_value_missing() {
-        let name = param.relative_path().cloned().unwrap_or_default();
-        return Err(RenderErrorReason::MissingVariable(Some(name)).into());
-    }
-    let text = match param.value() {
+    let text = match first_param(helper, "yaml")? {
         serde_json::Value::String(text) => yaml::scalar(text),
         serde_json::Value::Null => "null".to_string(),
         other @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_)) => other.to_string(),

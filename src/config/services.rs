@@ -280,7 +280,15 @@ pub(super) fn backups(
                 format!("`{}` is not a storage account name", value.value),
                 "3 to 24 lowercase letters and digits, such as `acmebackups`",
             );
-        } else if value.value.is_empty() || value.value.len() > 90 {
+        } else if key == "resource_group"
+            && (value.value.is_empty()
+                || value.value.len() > 90
+                || value.value.ends_with('.')
+                || !value
+                    .value
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')))
+        {
             check.report(
                 &format!("backups.{key}"),
                 line(value),
